@@ -1,0 +1,3 @@
+"""Reference pooling (notebook 03)."""
+
+from __future__ import annotations

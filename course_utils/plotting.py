@@ -46,3 +46,203 @@ def show_images(images, titles=None, *, ncols: int = 8, cmap: str = "gray", size
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- convolution (notebooks 01-02)
+
+KERNEL_CMAP = "PuOr"  # diverging and readable with the common colour-vision deficiencies
+
+
+def _as_2d_kernel(kernel, name: str = "kernel") -> np.ndarray:
+    arr = np.asarray(kernel, dtype=float)
+    if arr.ndim == 4 and arr.shape[2:] == (1, 1):
+        arr = arr[:, :, 0, 0]
+    if arr.ndim != 2 or min(arr.shape) < 1:
+        raise CourseValueError(f"{name} has shape {arr.shape}: expected a 2-D kernel (kh, kw), e.g. a 3x3 array.")
+    return arr
+
+
+def plot_kernel(kernel, *, title: str | None = None, ax=None, decimals: int = 2, colorbar: bool = False):
+    """A kernel as a heat-map with each weight written in its cell; returns the Axes.
+
+    Diverging colour map centred on 0 (positive and negative weights get opposite
+    colours).  ``kernel``: a 2-D array (kh, kw), or (kh, kw, 1, 1) as TensorFlow stores it.
+    """
+    k = _as_2d_kernel(kernel)
+    if ax is None:
+        size = min(0.55 * max(k.shape) + 1.0, 5.0)
+        _, ax = plt.subplots(figsize=(size, size))
+    lim = float(np.abs(k).max()) or 1.0
+    im = ax.imshow(k, cmap=KERNEL_CMAP, vmin=-lim, vmax=lim)
+    if max(k.shape) <= 9:
+        for (r, c), v in np.ndenumerate(k):
+            text = f"{v:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{v:.0f}"
+            if text in ("-0", ""):
+                text = "0"
+            ax.text(c, r, text, ha="center", va="center", fontsize=9 if max(k.shape) <= 5 else 7,
+                    color="white" if abs(v) > 0.6 * lim else "black")
+    ax.set_xticks(range(k.shape[1]))
+    ax.set_yticks(range(k.shape[0]))
+    ax.set_xlabel("column")
+    ax.set_ylabel("row")
+    ax.set_title(title if title is not None else f"{k.shape[0]}x{k.shape[1]} kernel", fontsize=10)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="weight")
+    return ax
+
+
+def _show_map(ax, image, title, *, signed: bool | None = None):
+    image = np.asarray(image, dtype=float)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim != 2:
+        raise CourseValueError(f"expected a grayscale (H, W) image or feature map, got shape {image.shape}.")
+    if signed is None:  # an edge map is centred on 0: show its sign; a blurred/sharpened photo is not
+        spread = float(np.abs(image).max()) or 1.0
+        signed = bool(image.min() < 0 and abs(float(np.median(image))) < 0.1 * spread)
+    if signed:  # clip the rare extreme values so that typical edges are visible
+        lim = float(np.percentile(np.abs(image), 99.5)) or float(np.abs(image).max()) or 1.0
+        im = ax.imshow(image, cmap=KERNEL_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+    else:
+        im = ax.imshow(image, cmap="gray", interpolation="nearest")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("x (column)")
+    ax.set_ylabel("y (row)")
+    return im
+
+
+def show_before_after(before, after, kernel=None, *, titles=("input", "output"), suptitle: str | None = None,
+                      size: float = 3.2, colorbar: bool = True, signed: bool | None = None, fig=None):
+    """Input | kernel heat-map (optional) | filtered output, side by side; returns the Figure.
+
+    Grayscale images only.  A signed output (negative values) is drawn with a diverging
+    colour map and a colour bar, so edges of both signs are visible.  ``fig``: draw into
+    an existing (cleared) Figure instead of a new one (the widgets use this).  ``signed``:
+    force (True) or forbid (False) the diverging colour map; by default an output centred
+    on 0 (an edge map) is drawn signed.
+    """
+    if len(titles) != 2:
+        raise CourseValueError(f"titles={titles!r}: give two titles, (input title, output title).")
+    ncols = 3 if kernel is not None else 2
+    if fig is None:
+        fig = plt.figure(figsize=(size * ncols + 0.6, size + 0.5))
+    else:
+        fig.clear()
+    axes = fig.subplots(1, ncols, gridspec_kw={"width_ratios": [1, 0.7, 1] if kernel is not None else [1, 1]})
+    _show_map(axes[0], before, titles[0], signed=False)
+    if kernel is not None:
+        plot_kernel(kernel, ax=axes[1], title="kernel")
+    im = _show_map(axes[-1], after, titles[1], signed=signed)
+    if colorbar:
+        fig.colorbar(im, ax=axes[-1], fraction=0.046, pad=0.04, label="response")
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def show_filter_bank(image, kernels, outputs, names, *, suptitle: str | None = None, size: float = 2.4):
+    """One column per filter: its kernel heat-map above its output; the input on the left. Returns the Figure."""
+    kernels, outputs, names = list(kernels), list(outputs), list(names)
+    if not (len(kernels) == len(outputs) == len(names)) or not kernels:
+        raise CourseValueError(
+            f"show_filter_bank() got {len(kernels)} kernels, {len(outputs)} outputs and {len(names)} names: "
+            "give the same (non-zero) number of each.")
+    ncols = len(kernels) + 1
+    fig, axes = plt.subplots(2, ncols, figsize=(size * ncols, size * 2 + 0.4),
+                             gridspec_kw={"height_ratios": [0.8, 1]})
+    axes[0, 0].axis("off")
+    _show_map(axes[1, 0], image, "input", signed=False)
+    for j, (k, out, name) in enumerate(zip(kernels, outputs, names), start=1):
+        plot_kernel(k, ax=axes[0, j], title=name)
+        _show_map(axes[1, j], out, f"{name} output")
+    for ax in axes[:, 1:].flat:
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def plot_conv_arithmetic(n: int, f: int, *, padding=0, stride: int = 1, position: int = 0, ax=None, fig=None):
+    """The convolution-arithmetic diagram for one axis setting (square input, square kernel).
+
+    Left: the ``n x n`` input (blue) inside its ring of zero padding (white, dashed), the
+    kernel at kernel position number ``position`` (orange) and a dot at the centre of
+    every other position the kernel visits.  Right: the output grid (green) with the cell
+    that position produces.  ``padding``: an int ``p`` (zeros on every side), ``'valid'``,
+    or ``'same'`` (TensorFlow's rule, possibly uneven: the extra row/column goes at the
+    bottom/right).  Returns the Figure.  When the kernel does not fit, the figure says so.
+    """
+    from matplotlib.patches import Rectangle
+
+    from .reference.conv import normalize_padding, normalize_stride, same_padding
+
+    for name, value in (("n", n), ("f", f)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise CourseValueError(f"{name}={value!r} is not allowed: it must be a whole number >= 1.")
+    s = normalize_stride(stride)
+    if s[0] != s[1]:
+        raise CourseValueError(f"stride={stride!r}: the diagram uses one stride for both axes, a whole number >= 1.")
+    s = s[0]
+    pad = normalize_padding(padding)
+    if pad == "valid":
+        before = after = 0
+    elif pad == "same":
+        before, after = same_padding(n, f, s)
+    else:
+        if pad[0] != pad[1]:
+            raise CourseValueError(f"padding={padding!r}: the diagram uses one padding for both axes.")
+        before = after = pad[0]
+    total = n + before + after
+    out = (total - f) // s + 1 if total >= f else 0
+
+    if fig is None and ax is None:
+        fig = plt.figure(figsize=(8.5, 4.4))
+    elif fig is not None:
+        fig.clear()
+    if ax is None:
+        ax = fig.add_subplot(1, 1, 1)
+    fig = ax.figure
+    ax.set_aspect("equal")
+    ax.invert_yaxis()
+    # input plane with padding: cell (r, c) of the padded grid is at x=c, y=r
+    for r in range(total):
+        for c in range(total):
+            inside = before <= r < before + n and before <= c < before + n
+            ax.add_patch(Rectangle((c, r), 1, 1, facecolor="#9ecae1" if inside else "white",
+                                   edgecolor="#3182bd" if inside else "#999999",
+                                   linestyle="-" if inside else "--", linewidth=1))
+    gap = 1.5
+    x0 = total + gap  # where the output grid starts
+    if out >= 1:
+        position = int(position) % (out * out)
+        pr, pc = divmod(position, out)
+        ax.add_patch(Rectangle((pc * s, pr * s), f, f, facecolor="#fd8d3c", alpha=0.55, edgecolor="#d94701",
+                               linewidth=2.5, label="kernel"))
+        centres = [(i * s + f / 2, j * s + f / 2) for i in range(out) for j in range(out)]
+        ax.scatter([c for _, c in centres], [r for r, _ in centres], s=14, color="#d94701", zorder=3,
+                   label="kernel centres")
+        for r in range(out):
+            for c in range(out):
+                hit = (r, c) == (pr, pc)
+                ax.add_patch(Rectangle((x0 + c, r), 1, 1, facecolor="#fd8d3c" if hit else "#a1d99b",
+                                       edgecolor="#31a354", linewidth=1))
+        ax.text(x0 + out / 2, -0.5, f"output {out}x{out}", ha="center", va="bottom", fontsize=10)
+    else:
+        ax.text(x0, total / 2, f"the {f}x{f} kernel does not fit\nin the {total}x{total} padded input",
+                ha="left", va="center", fontsize=10, color="#b30000")
+    ax.text(total / 2, -0.5, f"input {n}x{n}" + (f" + padding {before}/{after}" if before or after else ""),
+            ha="center", va="bottom", fontsize=10)
+    width = x0 + max(out, 6) + 0.5
+    ax.set_xlim(-0.5, width)
+    ax.set_ylim(max(total, out) + 0.5, -1.6)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+    pad_text = f"'{pad}'" if isinstance(pad, str) else f"p={before}"
+    ax.set_title(f"n={n}, f={f}, padding {pad_text}, stride s={s}  →  output {out}x{out}", fontsize=11)
+    fig.tight_layout()
+    return fig

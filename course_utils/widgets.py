@@ -6,3 +6,231 @@ setting.
 """
 
 from __future__ import annotations
+
+import numpy as np
+
+from .errors import CourseValueError
+
+
+# --------------------------------------------------------------------------- shared plumbing
+
+
+def _figure_png(fig, dpi: int = 80):
+    """The Figure as an IPython PNG image: shows in every frontend, nbval and exported slides alike."""
+    import io
+
+    from IPython.display import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return Image(data=buffer.getvalue(), format="png")
+
+
+class _Explorer:
+    """Base of the explorers: ``controls`` (an ipywidgets box) above a figure redrawn on every change.
+
+    Displaying the object (leave it as the last line of a cell) shows the controls and a
+    PNG of the current figure.  A change of a control calls :meth:`redraw`, which draws
+    into the same ``figure`` and replaces the PNG in place (``display_id``).  Without a
+    widget frontend (nbval, exported slides) the PNG of the default setting remains.
+    """
+
+    controls = None
+
+    def __init__(self):
+        from matplotlib.figure import Figure
+
+        self.figure = Figure(figsize=self._figsize)  # not pyplot: no duplicate inline figure
+        self._handle = None
+        self.redraws = 0
+
+    def draw(self) -> None:  # pragma: no cover - subclasses implement it
+        raise NotImplementedError
+
+    def redraw(self, *_change) -> None:
+        """Redraw the figure for the current control values (the widgets' callback)."""
+        self.draw()
+        self.redraws += 1
+        if self._handle is not None:
+            self._handle.update(_figure_png(self.figure))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.controls)
+        self._handle = display(_figure_png(self.figure), display_id=True)
+
+    def __repr__(self):
+        return f"<{type(self).__name__}: run in Jupyter to see the controls and the figure>"
+
+
+# --------------------------------------------------------------------------- notebook 01: kernel editor
+
+
+def _same_correlate3x3(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Fast zero-padded 'same' cross-correlation (vectorised; the lesson's loop is in notebook 01)."""
+    kh, kw = kernel.shape
+    padded = np.pad(image, ((kh // 2, kh - 1 - kh // 2), (kw // 2, kw - 1 - kw // 2)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw))
+    return np.einsum("ijkl,kl->ij", windows, kernel)
+
+
+class KernelEditor(_Explorer):
+    """Notebook 01's explorer: pick a classic 3x3 kernel or type its 9 weights; see the filtered photo.
+
+    Attributes: ``preset`` (Dropdown of kernel names), ``weights`` (3x3 list of FloatText),
+    ``controls`` (the box to display), ``figure`` and :meth:`kernel` (the current weights).
+    """
+
+    _figsize = (9.6, 3.6)
+    CUSTOM = "(your own weights)"
+
+    def __init__(self, image, kernels: dict, *, default: str | None = None, conv=None):
+        import ipywidgets as W
+
+        image = np.asarray(image, dtype=float)
+        if image.ndim != 2:
+            raise CourseValueError(
+                f"image has shape {image.shape}: the kernel editor needs a grayscale (H, W) image; "
+                "for a colour photo pass e.g. skimage.color.rgb2gray(photo).")
+        if not isinstance(kernels, dict) or not kernels:
+            raise CourseValueError("kernels must be a non-empty dict {name: 3x3 array}, "
+                                   f"got {type(kernels).__name__}.")
+        self.kernels = {}
+        for name, k in kernels.items():
+            k = np.asarray(k, dtype=float)
+            if k.shape != (3, 3):
+                raise CourseValueError(f"kernels[{name!r}] has shape {k.shape}: the editor takes 3x3 kernels.")
+            self.kernels[str(name)] = k
+        default = next(iter(self.kernels)) if default is None else default
+        if default not in self.kernels:
+            raise CourseValueError(f"default={default!r} is not one of the kernels: {sorted(self.kernels)}.")
+        self.image = image
+        self.conv = conv or _same_correlate3x3
+        super().__init__()
+        self._quiet = False
+        self.preset = W.Dropdown(options=[*self.kernels, self.CUSTOM], value=default, description="kernel")
+        self.weights = [[W.FloatText(value=float(self.kernels[default][r, c]), step=0.5,
+                                     layout=W.Layout(width="70px")) for c in range(3)] for r in range(3)]
+        grid = W.GridBox([w for row in self.weights for w in row],
+                         layout=W.Layout(grid_template_columns="repeat(3, 76px)"))
+        self.controls = W.HBox([self.preset, W.VBox([W.Label("weights (type, then Enter)"), grid])])
+        self.preset.observe(self._on_preset, names="value")
+        for row in self.weights:
+            for w in row:
+                w.observe(self._on_weight, names="value")
+        self.draw()
+
+    def kernel(self) -> np.ndarray:
+        """The 3x3 kernel currently in the weight boxes."""
+        return np.array([[w.value for w in row] for row in self.weights], dtype=float)
+
+    def _on_preset(self, change):
+        if self._quiet or change["new"] == self.CUSTOM:
+            return
+        self._quiet = True
+        try:
+            for (r, c), v in np.ndenumerate(self.kernels[change["new"]]):
+                self.weights[r][c].value = float(v)
+        finally:
+            self._quiet = False
+        self.redraw()
+
+    def _on_weight(self, _change):
+        if self._quiet:
+            return
+        name = self.preset.value
+        if name != self.CUSTOM and not np.array_equal(self.kernel(), self.kernels[name]):
+            self._quiet = True
+            self.preset.value = self.CUSTOM
+            self._quiet = False
+        self.redraw()
+
+    def draw(self) -> None:
+        from .plotting import show_before_after
+
+        k = self.kernel()
+        out = np.asarray(self.conv(self.image, k), dtype=float)
+        show_before_after(self.image, out, k, titles=("input", f"output: {self.preset.value}"),
+                          fig=self.figure)
+
+
+def kernel_editor(image, kernels: dict, *, default: str | None = None, conv=None) -> KernelEditor:
+    """Notebook 01's kernel editor: a Dropdown of ``kernels`` (name -> 3x3 array) and 9 weight boxes.
+
+    ``image``: a grayscale (H, W) float image (keep it about 256x256 or smaller for a quick
+    redraw).  ``conv(image, kernel)``: the filter to apply (default: a zero-padded 'same'
+    cross-correlation, like ``tf.nn.conv2d(..., padding='SAME')``).  Leave the call as the
+    last line of a cell to display it.
+    """
+    return KernelEditor(image, kernels, default=default, conv=conv)
+
+
+# --------------------------------------------------------------------------- notebook 02: arithmetic explorer
+
+
+class ConvArithmeticExplorer(_Explorer):
+    """Notebook 02's explorer: sliders for n, f, p, s (and TensorFlow's 'same') redraw the diagram.
+
+    Attributes: ``n``, ``f``, ``p``, ``s`` (IntSliders), ``mode`` (ToggleButtons: explicit
+    ``p`` or ``'same'``), ``position`` (IntSlider: which kernel position is highlighted),
+    ``result`` (HTML: the computed output size), ``controls``, ``figure``.
+    """
+
+    _figsize = (8.5, 4.4)
+    MODES = ("explicit p", "'same'")
+
+    def __init__(self, n: int = 5, f: int = 3, p: int = 1, s: int = 2, *, same: bool = False):
+        import ipywidgets as W
+
+        limits = {"n": (n, 1, 12), "f": (f, 1, 7), "p": (p, 0, 4), "s": (s, 1, 4)}
+        for name, (value, lo, hi) in limits.items():
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not lo <= value <= hi:
+                raise CourseValueError(f"{name}={value!r} is not allowed: the explorer takes a whole number "
+                                       f"from {lo} to {hi}.")
+        super().__init__()
+        self.n = W.IntSlider(value=n, min=1, max=12, description="n (input)")
+        self.f = W.IntSlider(value=f, min=1, max=7, description="f (kernel)")
+        self.p = W.IntSlider(value=p, min=0, max=4, description="p (padding)")
+        self.s = W.IntSlider(value=s, min=1, max=4, description="s (stride)")
+        self.mode = W.ToggleButtons(options=list(self.MODES), value=self.MODES[1] if same else self.MODES[0],
+                                    description="padding")
+        self.position = W.IntSlider(value=0, min=0, max=200, description="position")
+        self.result = W.HTML()
+        for w in (self.n, self.f, self.p, self.s, self.mode, self.position):
+            w.observe(self.redraw, names="value")
+        self.controls = W.VBox([W.HBox([W.VBox([self.n, self.f]), W.VBox([self.p, self.s])]),
+                                W.HBox([self.mode, self.position]), self.result])
+        self.draw()
+
+    def padding(self):
+        """The padding the diagram uses now: ``'same'`` or the int p."""
+        return "same" if self.mode.value == self.MODES[1] else int(self.p.value)
+
+    def draw(self) -> None:
+        from .plotting import plot_conv_arithmetic
+        from .reference.conv import same_padding
+
+        n, f, s, padding = int(self.n.value), int(self.f.value), int(self.s.value), self.padding()
+        plot_conv_arithmetic(n, f, padding=padding, stride=s, position=self.position.value, fig=self.figure)
+        if padding == "same":
+            before, after = same_padding(n, f, s)
+            out = -(-n // s)
+            text = (f"'same': output = ceil(n / s) = ceil({n} / {s}) = <b>{out}</b>; "
+                    f"padding {before} before, {after} after")
+        elif n + 2 * padding < f:
+            text = f"the kernel (f={f}) is larger than the padded input (n + 2p = {n + 2 * padding}): no output"
+        else:
+            out = (n + 2 * padding - f) // s + 1
+            text = (f"output = floor((n + 2p - f) / s) + 1 = floor(({n} + {2 * padding} - {f}) / {s}) + 1"
+                    f" = <b>{out}</b>")
+        self.result.value = text
+
+
+def conv_arithmetic_explorer(n: int = 5, f: int = 3, p: int = 1, s: int = 2, *, same: bool = False):
+    """Notebook 02's explorer: sliders for n, f, p, s redraw the convolution-arithmetic diagram.
+
+    The starting values are the arguments; ``same=True`` starts in TensorFlow's 'same' mode.
+    Leave the call as the last line of a cell to display it.
+    """
+    return ConvArithmeticExplorer(n, f, p, s, same=same)

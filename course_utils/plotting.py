@@ -246,3 +246,97 @@ def plot_conv_arithmetic(n: int, f: int, *, padding=0, stride: int = 1, position
     ax.set_title(f"n={n}, f={f}, padding {pad_text}, stride s={s}  →  output {out}x{out}", fontsize=11)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- pooling (notebook 03)
+
+POOL_COLOURS = ("#e66101", "#5e3c99", "#1b9e77", "#d01c8b")  # distinguishable with common colour-vision deficiencies
+
+
+def plot_pooling(x, *, size=2, stride=None, mode: str = "max", fig=None, annotate: bool | None = None,
+                 highlight: int = 3, suptitle: str | None = None):
+    """A feature map with its pooling windows (left) and the pooled output (right); returns the Figure.
+
+    ``x``: a 2-D map (H, W) or (H, W, 1).  ``size``, ``stride`` (default: ``size``) and
+    ``mode`` ('max' or 'avg') as in :func:`course_utils.reference.pool2d` ('valid' padding).
+    The first ``highlight`` windows of the top row and the output cells they produce share a
+    colour; when the windows do not overlap, every window is outlined.  Cells that no window
+    covers (the remainder that pooling drops) are shaded red.  ``annotate``: write each value
+    in its cell (default: for maps of at most 8x8).  ``fig``: draw into an existing Figure
+    (cleared first), as the widgets do.
+    """
+    from matplotlib.patches import Rectangle
+
+    from .reference.pool import _mode, _positive_pair, pool2d
+
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim != 2:
+        raise CourseValueError(f"x has shape {arr.shape}: plot_pooling draws one 2-D map (H, W) or (H, W, 1); "
+                               "for several channels, plot one channel, e.g. x[..., 0].")
+    out = pool2d(arr, size=size, stride=stride, mode=mode)  # validates size, stride and mode
+    ph, pw = _positive_pair("size", size)
+    sh, sw = _positive_pair("stride", size if stride is None else stride)
+    kind = "max" if _mode(mode) == "max" else "average"
+    H, W = arr.shape
+    oh, ow = out.shape
+    if annotate is None:
+        annotate = max(H, W) <= 8
+
+    if fig is None:
+        fig = plt.figure(figsize=(8.6, 4.3))
+    else:
+        fig.clear()
+    ax_in, ax_out = fig.subplots(1, 2)
+    signed = bool(arr.min() < 0)
+    if signed:  # one diverging scale centred on 0 for both panels
+        lim = float(np.abs(arr).max()) or 1.0
+        scale = {"cmap": KERNEL_CMAP, "vmin": -lim, "vmax": lim}
+    else:  # one gray scale for both panels, so equal values look equal
+        scale = {"cmap": "gray", "vmin": float(arr.min()), "vmax": float(arr.max()) or 1.0}
+    for ax, grid, title in ((ax_in, arr, f"input {H}x{W}"),
+                            (ax_out, out, f"{kind} pooling {ph}x{pw}, stride {sh}x{sw} → {oh}x{ow}")):
+        im = ax.imshow(grid, interpolation="nearest", **scale)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("x (column)")
+        ax.set_ylabel("y (row)")
+    if signed:
+        fig.colorbar(im, ax=ax_out, fraction=0.046, pad=0.04, label="value")
+
+    covered = np.zeros((H, W), dtype=bool)
+    for i in range(oh):
+        for j in range(ow):
+            covered[i * sh:i * sh + ph, j * sw:j * sw + pw] = True
+    if not covered.all():
+        overlay = np.zeros((H, W, 4))
+        overlay[~covered] = (0.85, 0.1, 0.1, 0.45)
+        ax_in.imshow(overlay, interpolation="nearest")
+        ax_in.set_title(f"input {H}x{W} (red: {int((~covered).sum())} cells no window covers)", fontsize=10)
+    if sh >= ph and sw >= pw and oh * ow <= 1600:
+        for i in range(oh):
+            for j in range(ow):
+                ax_in.add_patch(Rectangle((j * sw - 0.5, i * sh - 0.5), pw, ph, fill=False,
+                                          edgecolor="#fdb863", linewidth=0.6))
+    for k in range(min(highlight, ow)):
+        colour = POOL_COLOURS[k % len(POOL_COLOURS)]
+        ax_in.add_patch(Rectangle((k * sw - 0.45, -0.45), pw - 0.1, ph - 0.1, fill=False, edgecolor=colour,
+                                  linewidth=2.5, clip_on=False))
+        ax_out.add_patch(Rectangle((k - 0.45, -0.45), 0.9, 0.9, fill=False, edgecolor=colour, linewidth=2.5,
+                                   clip_on=False))
+    if annotate:
+        def label(v):
+            return f"{v:.0f}" if float(v).is_integer() else f"{v:.2f}".rstrip("0")
+        lo, hi = scale["vmin"], scale["vmax"]
+        for ax, grid in ((ax_in, arr), (ax_out, out)):
+            for (r, c), v in np.ndenumerate(grid):
+                bright = (v - lo) / (hi - lo) if hi > lo else 0.0
+                dark_text = bright > 0.55 if not signed else abs(v) < 0.6 * hi
+                ax.text(c, r, label(v), ha="center", va="center", fontsize=10,
+                        color="black" if dark_text else "white")
+            ax.set_xticks(range(grid.shape[1]))
+            ax.set_yticks(range(grid.shape[0]))
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig

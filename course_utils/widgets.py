@@ -234,3 +234,76 @@ def conv_arithmetic_explorer(n: int = 5, f: int = 3, p: int = 1, s: int = 2, *, 
     Leave the call as the last line of a cell to display it.
     """
     return ConvArithmeticExplorer(n, f, p, s, same=same)
+
+
+# --------------------------------------------------------------------------- notebook 03: pooling explorer
+
+
+class PoolingExplorer(_Explorer):
+    """Notebook 03's explorer: pool type, window size and stride on a real feature map.
+
+    Attributes: ``mode`` (ToggleButtons: 'max' or 'avg'), ``size`` and ``stride``
+    (IntSliders), ``result`` (HTML: the output size and how it is computed), ``controls``,
+    ``figure``, and :meth:`output_shape` (the pooled map's shape for the current setting).
+    """
+
+    _figsize = (8.6, 4.3)
+    MODES = ("max", "avg")
+
+    def __init__(self, feature_map, *, mode: str = "max", size: int = 2, stride: int = 2, max_size: int = 6):
+        import ipywidgets as W
+
+        arr = np.asarray(feature_map, dtype=float) if not isinstance(feature_map, str) else np.asarray([])
+        if arr.ndim == 3 and arr.shape[-1] == 1:
+            arr = arr[..., 0]
+        if arr.ndim != 2 or min(arr.shape) < 2:
+            raise CourseValueError(
+                f"feature_map has shape {arr.shape}: the pooling explorer needs one 2-D map (H, W) of at least "
+                "2x2, e.g. one channel of a convolution's output, fmap[..., 0].")
+        limit = min(max_size, *arr.shape) if isinstance(max_size, (int, np.integer)) else 0
+        if isinstance(max_size, bool) or limit < 1:
+            raise CourseValueError(f"max_size={max_size!r} is not allowed: a whole number >= 1.")
+        if mode not in self.MODES:
+            raise CourseValueError(f"mode={mode!r} is not allowed: use 'max' or 'avg'.")
+        for name, value in (("size", size), ("stride", stride)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not 1 <= value <= limit:
+                raise CourseValueError(f"{name}={value!r} is not allowed: the explorer takes a whole number "
+                                       f"from 1 to {limit} for this {arr.shape[0]}x{arr.shape[1]} map.")
+        self.feature_map = arr
+        super().__init__()
+        self.mode = W.ToggleButtons(options=[("max", "max"), ("average", "avg")], value=mode, description="pooling")
+        self.size = W.IntSlider(value=int(size), min=1, max=limit, description="size")
+        self.stride = W.IntSlider(value=int(stride), min=1, max=limit, description="stride")
+        self.result = W.HTML()
+        for w in (self.mode, self.size, self.stride):
+            w.observe(self.redraw, names="value")
+        self.controls = W.VBox([self.mode, W.HBox([self.size, self.stride]), self.result])
+        self.draw()
+
+    def output_shape(self) -> tuple[int, int]:
+        """(rows, cols) of the pooled map for the current controls ('valid' padding, TensorFlow's rule)."""
+        from .reference.conv import conv_output_size
+
+        f, s = int(self.size.value), int(self.stride.value)
+        return tuple(conv_output_size(n, f, padding="valid", stride=s) for n in self.feature_map.shape)
+
+    def draw(self) -> None:
+        from .plotting import plot_pooling
+
+        f, s = int(self.size.value), int(self.stride.value)
+        plot_pooling(self.feature_map, size=f, stride=s, mode=self.mode.value, fig=self.figure)
+        (H, W), (oh, ow) = self.feature_map.shape, self.output_shape()
+        self.result.value = (f"output = floor((n - size) / stride) + 1: rows floor(({H} - {f}) / {s}) + 1 = "
+                             f"<b>{oh}</b>, columns floor(({W} - {f}) / {s}) + 1 = <b>{ow}</b>; "
+                             f"{H * W} values → {oh * ow} ({oh * ow / (H * W):.0%})")
+
+
+def pooling_explorer(feature_map, *, mode: str = "max", size: int = 2, stride: int = 2,
+                     max_size: int = 6) -> PoolingExplorer:
+    """Notebook 03's explorer: choose max/average pooling, the window size and the stride.
+
+    ``feature_map``: one 2-D map (H, W), e.g. one channel of an edge-filtered image (about
+    28x28 to 64x64 redraws quickly).  Sliders go from 1 to ``max_size``.  Leave the call as the
+    last line of a cell to display it; the static figure shows the starting setting.
+    """
+    return PoolingExplorer(feature_map, mode=mode, size=size, stride=stride, max_size=max_size)

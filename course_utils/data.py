@@ -36,6 +36,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,7 +225,7 @@ def check_file(path: Path, expected: DataFile) -> str | None:
         return f"{path} is {size:,} bytes but should be {expected.size:,}: {hint}"
     try:
         digest, unpacked = _sha256(path, expected.gunzip)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         return f"{path} cannot be read as {'a gzip file' if expected.gunzip else 'a file'} ({exc}): truncated or damaged"
     if expected.unpacked_size is not None and unpacked != expected.unpacked_size:
         return (f"{path} unpacks to {unpacked:,} bytes but should unpack to {expected.unpacked_size:,}: "

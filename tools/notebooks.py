@@ -90,6 +90,11 @@ BADGE_RE = re.compile(r"^\[!\[Open In Colab\].*$", re.MULTILINE)
 # --------------------------------------------------------------------------- formatting
 
 
+def trains(nb) -> bool:
+    """Whether a notebook trains a model (calls ``.fit(``): such notebooks ask Colab for a GPU."""
+    return any(c.cell_type == "code" and ".fit(" in c.source for c in nb.cells)
+
+
 def new_id() -> str:
     return secrets.token_hex(4)
 
@@ -102,6 +107,12 @@ def normalise(nb, relpath: str, repo: str, branch: str):
     meta = {k: v for k, v in nb.metadata.items() if k in NOTEBOOK_METADATA_KEYS}
     meta["kernelspec"] = dict(KERNELSPEC)
     meta["language_info"] = {"name": "python"}
+    if trains(nb):  # ask Colab for a GPU runtime; derived from the content, so it can't go stale
+        meta["accelerator"] = "GPU"
+        meta["colab"] = {"gpuType": "T4", "provenance": []}
+    else:
+        meta.pop("accelerator", None)
+        meta.pop("colab", None)
     nb.metadata = nbformat.from_dict(meta)
     seen = set()
     for cell in nb.cells:
@@ -168,6 +179,7 @@ def check_notebook(path: Path, root: Path = ROOT) -> list[str]:
     except Exception as exc:  # noqa: BLE001 - report, don't crash the whole check
         return [f"{path.name}: not a readable notebook ({exc})"]
     problems = []
+    raw_cells = json.loads(text).get("cells", [])  # nbformat.reads fills in missing ids: look at the file
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as exc:
@@ -176,7 +188,7 @@ def check_notebook(path: Path, root: Path = ROOT) -> list[str]:
         problems.append(f"{path.name}: kernelspec must be python3")
     for i, cell in enumerate(nb.cells):
         where = _where(path, i, cell)
-        if not cell.get("id"):
+        if i < len(raw_cells) and not raw_cells[i].get("id"):
             problems.append(f"{where}: has no cell id")
         slide = cell.metadata.get("slideshow", {}).get("slide_type")
         if slide not in SLIDE_TYPES:

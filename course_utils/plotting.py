@@ -101,7 +101,7 @@ def _show_map(ax, image, title, *, signed: bool | None = None):
         spread = float(np.abs(image).max()) or 1.0
         signed = bool(image.min() < 0 and abs(float(np.median(image))) < 0.1 * spread)
     if signed:  # clip the rare extreme values so that typical edges are visible
-        lim = float(np.percentile(np.abs(image), 99.5)) or float(np.abs(image).max()) or 1.0
+        lim = float(np.percentile(np.abs(image), 99)) or float(np.abs(image).max()) or 1.0
         im = ax.imshow(image, cmap=KERNEL_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
     else:
         im = ax.imshow(image, cmap="gray", interpolation="nearest")

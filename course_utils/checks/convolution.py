@@ -31,7 +31,7 @@ def _dense_params_keras(image_shape, units):
 
 def dense_params(student_fn) -> None:
     """Exercise 1: parameters of a Dense layer of ``units`` neurons on a flattened image."""
-    cases = [((28, 28, 3), 1), ((28, 28), 128), ((28, 28, 3), 100), ((32, 32, 3), 64), ((224, 224, 3), 1000)]
+    cases = [((28, 28, 3), 1), ((28, 28), 128), ((28, 28, 3), 100), ((32, 32, 3), 64), ((64, 48, 3), 10)]
     check_function(
         student_fn, _dense_params_keras, cases, name="dense_params",
         hint="every neuron has one weight per input value (all pixels of all channels) plus one bias; "

@@ -87,7 +87,7 @@ SPECS: dict[str, Spec] = {
         files=(
             DataFile(
                 "mnist.npz",
-                size=None,
+                size=11_490_434,
                 sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
             ),
         ),

@@ -64,3 +64,13 @@ def test_course_entry_point_rejects_unknown_commands():
 def test_course_entry_point_help_lists_the_two_main_commands():
     result = subprocess.run([str(ROOT / "course"), "help"], capture_output=True, text=True, check=True)
     assert "./course lab" in result.stdout and "./course test" in result.stdout
+
+
+def test_readme_table_links_every_notebook_in_both_editions():
+    from tools.notebooks import colab_url, repo_settings, source_notebooks
+
+    readme = (ROOT / "README.md").read_text()
+    repo, branch = repo_settings(ROOT)
+    for path in source_notebooks(ROOT):
+        for rel in (f"notebooks/{path.name}", f"notebooks/student/{path.name}"):
+            assert f"({colab_url(rel, repo, branch)})" in readme, f"README has no Colab badge for {rel}"

@@ -1,0 +1,149 @@
+"""The configurations the benchmark trains: the seeds' baseline, the course's recipes, the sweep.
+
+A configuration is plain data (a :class:`Config`), sent as JSON to
+:mod:`benchmarks.worker`, which trains it in a fresh subprocess.
+
+Tasks
+-----
+``fashion_dense`` and ``fashion_cnn`` (Fashion-MNIST, real data on this machine) and
+``cifar`` (CIFAR-10; only the labelled synthetic stand-in exists here, so for it the
+benchmark reports seconds per epoch only).
+
+Baseline: the seed code's way
+-----------------------------
+Plain Keras on NumPy arrays scaled with ``x / 255.0`` (float64, as the seed code does),
+``model.fit(x, y, batch_size=32, epochs=5)``, Adam, Keras's default
+``jit_compile="auto"`` (which Keras resolves to no XLA on a CPU-only machine).
+
+Course: the notebooks' way
+--------------------------
+:data:`COURSE` holds the recipe of each notebook (04 for Fashion-MNIST, 06 for
+CIFAR-10): model, batch size, epochs, optimizer, the ``tf.data`` pipeline and
+``jit_compile``.  ``RECIPE_SOURCE`` says where each recipe was read from.
+
+Sweep
+-----
+The course's Fashion-MNIST CNN with every batch size in :data:`SWEEP_BATCHES`, with
+and without XLA, to find the setting that reaches the seed's accuracy fastest here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+TASKS = ("fashion_dense", "fashion_cnn", "cifar")
+DATASET = {"fashion_dense": "fashion_mnist", "fashion_cnn": "fashion_mnist", "cifar": "cifar10"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """One training run.  ``pipeline``: ``"numpy"`` (fit on arrays) or ``"tfdata"``."""
+
+    name: str  # unique in a run, e.g. "fashion_cnn/seed"
+    task: str  # a key of TASKS
+    role: str  # "baseline", "course" or "sweep"
+    model: str  # a key of benchmarks.models.BUILDERS
+    batch_size: int = 32
+    epochs: int = 5
+    pipeline: str = "numpy"
+    scaling: str = "float64"  # "float64": x / 255.0 as the seed; "float32": x.astype(float32) / 255;
+    #                            "none": raw uint8 (the model rescales)
+    logits: bool = False  # the model outputs logits (loss from_logits=True)
+    cache: bool = True  # tfdata: .cache() after the scaling
+    shuffle_buffer: int | None = None  # tfdata: None = the whole training set
+    prefetch: bool = True  # tfdata: .prefetch(AUTOTUNE)
+    jit_compile: str | bool = "auto"
+    optimizer: str = "adam"
+    learning_rate: float | None = None  # None = Keras's default for the optimizer
+    evaluate_each_epoch: bool = True  # False for the stand-in data (seconds per epoch only)
+    train_limit: int | None = None  # smoke runs: use only the first N training images
+    test_limit: int | None = None
+    seed: int = 0
+    breakdown: bool = False  # after training, time the train step alone and the input pipeline alone
+    note: str = ""
+
+    @property
+    def dataset(self) -> str:
+        return DATASET[self.task]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Config":
+        return cls(**data)
+
+    def label(self) -> str:
+        """A short description: pipeline, batch size, XLA."""
+        xla = {True: "XLA", False: "no XLA", "auto": "jit auto"}[self.jit_compile]
+        return f"{self.pipeline}, batch {self.batch_size}, {xla}, {self.optimizer}, {self.epochs} ep"
+
+
+SEED_MODEL = {"fashion_dense": "seed_fashion_dense", "fashion_cnn": "seed_fashion_cnn", "cifar": "seed_cifar_alexnet"}
+
+# The seeds' reference configuration, the same for the three tasks.
+BASELINE = {
+    task: Config(name=f"{task}/seed", task=task, role="baseline", model=SEED_MODEL[task],
+                 batch_size=32, epochs=5, pipeline="numpy", scaling="float64", jit_compile="auto",
+                 optimizer="adam", evaluate_each_epoch=(task != "cifar"),
+                 note="seed code: NumPy arrays, fit(batch_size=32, epochs=5), Adam")
+    for task in TASKS
+}
+
+# The course's recipes.  PROVISIONAL until notebooks 04 and 06 publish theirs in
+# /work/briefs/recipe_04.md and recipe_06.md (see RECIPE_SOURCE).
+RECIPE_SOURCE = {
+    "fashion_dense": "provisional (tf.data cache+shuffle+batch+prefetch, batch 128)",
+    "fashion_cnn": "provisional (tf.data cache+shuffle+batch+prefetch, batch 128)",
+    "cifar": "/work/briefs/recipe_06.md (notebook 06, 06:12 UTC); 5 of its 15 epochs",
+}
+
+COURSE = {
+    "fashion_dense": Config(name="fashion_dense/course", task="fashion_dense", role="course",
+                            model="course_fashion_dense", batch_size=128, epochs=10, pipeline="tfdata",
+                            scaling="float32", jit_compile=False, optimizer="adam"),
+    "fashion_cnn": Config(name="fashion_cnn/course", task="fashion_cnn", role="course",
+                          model="course_fashion_cnn", batch_size=128, epochs=10, pipeline="tfdata",
+                          scaling="float32", jit_compile=False, optimizer="adam"),
+    # recipe_06.md (06:12 UTC): uint8 in, Rescaling in the model, cache + shuffle(10_000) + batch 128
+    # + prefetch, Adam(1e-3), logits, jit_compile left at "auto", seed 42.  The notebook trains
+    # 15 epochs in full mode; seconds per epoch need only a few, so the benchmark trains 5 like the seed.
+    "cifar": Config(name="cifar/course", task="cifar", role="course", model="course_cifar_alexnet",
+                    batch_size=128, epochs=5, pipeline="tfdata", scaling="none", logits=True,
+                    shuffle_buffer=10_000, jit_compile="auto", optimizer="adam", learning_rate=1e-3,
+                    evaluate_each_epoch=False, seed=42),
+}
+
+# The Keras progress setting the notebooks pass to fit() (measured by the overhead part).
+NOTEBOOK_VERBOSE = 2
+
+SWEEP_BATCHES = (32, 64, 128, 256)
+SWEEP_XLA = (False, True)
+
+
+def sweep_configs(batches=SWEEP_BATCHES, xla=SWEEP_XLA) -> list[Config]:
+    """The course's Fashion-MNIST CNN at each batch size, with and without XLA."""
+    base = COURSE["fashion_cnn"]
+    out = []
+    for batch in batches:
+        for jit in xla:
+            out.append(replace(base, name=f"fashion_cnn/sweep-b{batch}-{'xla' if jit else 'noxla'}",
+                               role="sweep", batch_size=batch, jit_compile=jit))
+    return out
+
+
+def shrink(config: Config, *, epochs: int | None = None, train_limit: int | None = None,
+           test_limit: int | None = None) -> Config:
+    """The same configuration with fewer epochs and/or fewer examples (for --epochs and --quick)."""
+    changes = {}
+    if epochs is not None:
+        changes["epochs"] = epochs
+    if train_limit is not None:
+        changes["train_limit"] = train_limit
+    if test_limit is not None:
+        changes["test_limit"] = test_limit
+    return replace(config, **changes)
+
+
+__all__ = ["Config", "TASKS", "DATASET", "BASELINE", "COURSE", "RECIPE_SOURCE", "sweep_configs", "shrink",
+           "SWEEP_BATCHES", "SWEEP_XLA", "NOTEBOOK_VERBOSE"]

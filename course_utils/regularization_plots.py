@@ -1,13 +1,10 @@
 """Figure layout for notebook 07 (overfitting, dropout, augmentation).
 
-What would distract from the lesson lives here: the two-panel learning-curve
-figure that compares several training runs, and a row of bar charts that
+What would distract from the lesson lives here: a row of bar charts that
 compares models on measured quantities (seconds per epoch, accuracy, gap).
-The training runs themselves, and every number plotted, are computed in the
-notebook.
+Every number plotted is computed in the notebook; learning curves use
+``course_utils.visualize.plot_learning_curves``.
 
-    fig = plot_runs({"no dropout": history_a, "dropout 0.5": history_b},
-                    title="Dropout on 2,000 training images")
     fig = plot_bars(["base", "deeper"], {"seconds per epoch": [1.2, 3.4],
                                          "test accuracy": [0.84, 0.86]},
                     title="Deeper network: cost and benefit")
@@ -22,67 +19,7 @@ import numpy as np
 
 from .errors import CourseValueError
 
-__all__ = ["plot_runs", "plot_bars", "history_dict"]
-
-
-def history_dict(history, *, name: str = "history") -> dict:
-    """The per-epoch metrics of ``history`` as a dict of lists.
-
-    Accepts what ``model.fit`` returns (a ``keras.callbacks.History``) or its
-    ``.history`` dict.
-    """
-    data = getattr(history, "history", history)
-    if not isinstance(data, Mapping):
-        raise CourseValueError(
-            f"{name} is a {type(history).__name__}; pass what model.fit(...) returned (a History) "
-            "or its .history dict."
-        )
-    return {str(k): list(v) for k, v in data.items()}
-
-
-def plot_runs(runs, *, metric: str = "accuracy", title: str | None = None, figsize=(11, 4)):
-    """Learning curves of several runs side by side: ``metric`` on the left, loss on the right.
-
-    ``runs``: a dict ``{label: History or history dict}``; every run needs
-    ``metric``, ``val_<metric>``, ``loss`` and ``val_loss`` (so fit with
-    ``validation_data``).  Training curves are solid, validation curves dashed,
-    one colour per run.  Returns the matplotlib Figure.
-    """
-    if not isinstance(runs, Mapping) or not runs:
-        raise CourseValueError(
-            f"plot_runs(runs=...) needs a non-empty dict {{label: history}}, got {type(runs).__name__} {runs!r:.60}."
-        )
-    curves = {}
-    for label, history in runs.items():
-        data = history_dict(history, name=f"runs[{label!r}]")
-        for key in (metric, f"val_{metric}", "loss", "val_loss"):
-            if key not in data:
-                raise CourseValueError(
-                    f"runs[{label!r}] has no {key!r} (it has {sorted(data)}). Fit with "
-                    f"metrics=[{metric!r}] and validation_data=... so both curves are recorded."
-                )
-            if not data[key]:
-                raise CourseValueError(f"runs[{label!r}][{key!r}] is empty: train for at least one epoch.")
-        curves[label] = data
-    fig, axes = plt.subplots(1, 2, figsize=figsize)
-    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(curves)))
-    for colour, (label, data) in zip(colours, curves.items()):
-        for ax, key in zip(axes, (metric, "loss")):
-            epochs = np.arange(1, len(data[key]) + 1)
-            ax.plot(epochs, data[key], "-", color=colour, marker="." if len(epochs) < 4 else None,
-                    label=f"{label}: training")
-            ax.plot(epochs, data[f"val_{key}"], "--", color=colour, marker="." if len(epochs) < 4 else None,
-                    label=f"{label}: validation")
-    for ax, key in zip(axes, (metric, "loss")):
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(key)
-        ax.set_title(f"{key} per epoch (solid: training, dashed: validation)", fontsize=10)
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+__all__ = ["plot_bars"]
 
 
 def plot_bars(names: Sequence[str], panels, *, title: str | None = None, xlabel: str = "model",

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 from course_utils.checks import NOT_ATTEMPTED, CheckFailed  # noqa: E402
 from course_utils.checks import overfitting as check  # noqa: E402
 from course_utils.errors import CourseValueError  # noqa: E402
-from course_utils.regularization_plots import plot_bars, plot_runs  # noqa: E402
+from course_utils.regularization_plots import plot_bars  # noqa: E402
 
 layers = keras.layers
 
@@ -189,30 +189,6 @@ def test_best_epoch_fails_wrong(wrong, hint):
 
 
 # --------------------------------------------------------------------------- figure helpers
-
-
-def _history(epochs=3):
-    return {"accuracy": [0.5] * epochs, "val_accuracy": [0.4] * epochs, "loss": [1.0] * epochs,
-            "val_loss": [1.2] * epochs}
-
-
-def test_plot_runs_draws_every_curve():
-    fig = plot_runs({"a": _history(), "b": _history(5)}, title="t")
-    acc, loss = fig.axes[:2]
-    assert len(acc.lines) == 4 and len(loss.lines) == 4
-    assert acc.get_xlabel() == "epoch" and acc.get_ylabel() == "accuracy" and loss.get_ylabel() == "loss"
-
-
-@pytest.mark.parametrize("runs, message", [
-    ({}, "non-empty dict"),
-    ([_history()], "non-empty dict"),
-    ({"a": {"accuracy": [0.5], "loss": [1.0]}}, "validation_data"),
-    ({"a": "not a history"}, "History"),
-    ({"a": {**_history(), "val_loss": []}}, "at least one epoch"),
-])
-def test_plot_runs_bad_input(runs, message):
-    with pytest.raises(CourseValueError, match=message):
-        plot_runs(runs)
 
 
 def test_plot_bars_one_panel_per_quantity():

@@ -85,7 +85,7 @@ def pool2d(x, *, size=2, stride=None, padding="valid", mode="max"):
         ) from None
     if x.ndim not in (2, 3):
         raise CourseValueError(
-            f"pool2d(): x has shape {x.shape} ({x.ndim} dimensions); expected (H, W) or (H, W, C). "
+            f"pool2d(): x has shape {x.shape}, a {x.ndim}-D array; expected (H, W) or (H, W, C). "
             "For a batch, pool each image separately (or use tf.nn.max_pool2d)."
         )
     pool_h, pool_w = _positive_pair("size", size)

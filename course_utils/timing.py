@@ -150,6 +150,7 @@ class DeviceComparison:
             ax.annotate(f"{t.examples_per_second:,.0f} ex/s", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                         ha="center", va="bottom", fontsize=8)
         ax.set_xticks(pos, names)
+        ax.set_xlim(-0.9, len(names) - 0.1)
         ax.set_xlabel("device")
         ax.set_ylabel("seconds per epoch")
         title = f"Seconds per epoch, batch size {self.batch_size}, {self.n_examples:,} examples"

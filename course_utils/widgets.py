@@ -54,10 +54,17 @@ class _Explorer:
         if self._handle is not None:
             self._handle.update(_figure_png(self.figure))
 
+    STATIC_NOTE = ("[interactive controls: run this cell in JupyterLab or Colab to use them; "
+                   "the figure shows the default setting]")
+
     def _ipython_display_(self):
         from IPython.display import display
 
-        display(self.controls)
+        # The widget itself, with a readable text stand-in where no widget frontend exists
+        # (nbval, exported slides) instead of the default "HBox(children=...)".
+        bundle = dict(self.controls._repr_mimebundle_() or {})
+        bundle["text/plain"] = self.STATIC_NOTE
+        display(bundle, raw=True)
         self._handle = display(_figure_png(self.figure), display_id=True)
 
     def __repr__(self):

@@ -202,7 +202,7 @@ def test_explorer_display_shows_a_static_png_and_updates_it(monkeypatch):
         def update(self, obj):
             shown.append(("update", obj))
 
-    def fake_display(obj, display_id=None):
+    def fake_display(obj, display_id=None, raw=False):
         shown.append(("display", obj))
         return Handle() if display_id else None
 
@@ -210,7 +210,9 @@ def test_explorer_display_shows_a_static_png_and_updates_it(monkeypatch):
     monkeypatch.setattr(IPython.display, "display", fake_display)
     ex = widgets.conv_arithmetic_explorer()
     ex._ipython_display_()
-    assert shown[0][1] is ex.controls
+    controls = shown[0][1]                                   # the widget's own bundle + a readable text stand-in
+    assert controls["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.controls.model_id
+    assert controls["text/plain"] == ex.STATIC_NOTE
     png = shown[1][1]
     assert png.data[:8] == b"\x89PNG\r\n\x1a\n"               # the static figure of the default setting
     ex.s.value = 1

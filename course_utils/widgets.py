@@ -26,6 +26,19 @@ def _figure_png(fig, dpi: int = 80):
     return Image(data=buffer.getvalue(), format="png")
 
 
+STATIC_NOTE = "[interactive controls: run this cell in JupyterLab or Colab; the figure shows the default setting]"
+
+
+def _box(kind: str, children):
+    """An ipywidgets HBox/VBox whose plain-text form (nbval, exported slides: no widget frontend)
+    is :data:`STATIC_NOTE` instead of ``HBox(children=(...``."""
+    import ipywidgets as W
+
+    base = getattr(W, kind)
+    box_cls = type(kind, (base,), {"__repr__": lambda self: STATIC_NOTE, "__module__": base.__module__})
+    return box_cls(children)
+
+
 class _Explorer:
     """Base of the explorers: ``controls`` (an ipywidgets box) above a figure redrawn on every change.
 
@@ -54,17 +67,10 @@ class _Explorer:
         if self._handle is not None:
             self._handle.update(_figure_png(self.figure))
 
-    STATIC_NOTE = ("[interactive controls: run this cell in JupyterLab or Colab to use them; "
-                   "the figure shows the default setting]")
-
     def _ipython_display_(self):
         from IPython.display import display
 
-        # The widget itself, with a readable text stand-in where no widget frontend exists
-        # (nbval, exported slides) instead of the default "HBox(children=...)".
-        bundle = dict(self.controls._repr_mimebundle_() or {})
-        bundle["text/plain"] = self.STATIC_NOTE
-        display(bundle, raw=True)
+        display(self.controls)
         self._handle = display(_figure_png(self.figure), display_id=True)
 
     def __repr__(self):
@@ -121,7 +127,7 @@ class KernelEditor(_Explorer):
                                      layout=W.Layout(width="70px")) for c in range(3)] for r in range(3)]
         grid = W.GridBox([w for row in self.weights for w in row],
                          layout=W.Layout(grid_template_columns="repeat(3, 76px)"))
-        self.controls = W.HBox([self.preset, W.VBox([W.Label("weights (type, then Enter)"), grid])])
+        self.controls = _box("HBox", [self.preset, W.VBox([W.Label("weights (type, then Enter)"), grid])])
         self.preset.observe(self._on_preset, names="value")
         for row in self.weights:
             for w in row:
@@ -206,8 +212,8 @@ class ConvArithmeticExplorer(_Explorer):
         self.result = W.HTML()
         for w in (self.n, self.f, self.p, self.s, self.mode, self.position):
             w.observe(self.redraw, names="value")
-        self.controls = W.VBox([W.HBox([W.VBox([self.n, self.f]), W.VBox([self.p, self.s])]),
-                                W.HBox([self.mode, self.position]), self.result])
+        self.controls = _box("VBox", [W.HBox([W.VBox([self.n, self.f]), W.VBox([self.p, self.s])]),
+                                      W.HBox([self.mode, self.position]), self.result])
         self.draw()
 
     def padding(self):

@@ -210,9 +210,11 @@ def test_explorer_display_shows_a_static_png_and_updates_it(monkeypatch):
     monkeypatch.setattr(IPython.display, "display", fake_display)
     ex = widgets.conv_arithmetic_explorer()
     ex._ipython_display_()
-    controls = shown[0][1]                                   # the widget's own bundle + a readable text stand-in
-    assert controls["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.controls.model_id
-    assert controls["text/plain"] == ex.STATIC_NOTE
+    assert shown[0][1] is ex.controls                        # the widget, with a readable text stand-in
+    bundle = ex.controls._repr_mimebundle_()
+    assert bundle["text/plain"] == widgets.STATIC_NOTE
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.controls.model_id
+    assert type(ex.controls).__name__ == "VBox" and type(widgets.kernel_editor(_image(), KERNELS).controls).__name__ == "HBox"
     png = shown[1][1]
     assert png.data[:8] == b"\x89PNG\r\n\x1a\n"               # the static figure of the default setting
     ex.s.value = 1

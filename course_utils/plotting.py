@@ -91,7 +91,13 @@ def plot_kernel(kernel, *, title: str | None = None, ax=None, decimals: int = 2,
     return ax
 
 
-def _show_map(ax, image, title, *, signed: bool | None = None):
+def _zero_sum(kernel) -> bool:
+    """True for a kernel whose weights sum to 0 (an edge detector): its output is centred on 0."""
+    k = np.asarray(kernel, dtype=float)
+    return bool(abs(k.sum()) <= 1e-6 * max(float(np.abs(k).sum()), 1e-12))
+
+
+def _show_map(ax, image, title, *, signed: bool | None = None, clip: bool = False):
     image = np.asarray(image, dtype=float)
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
@@ -103,8 +109,9 @@ def _show_map(ax, image, title, *, signed: bool | None = None):
     if signed:  # clip the rare extreme values so that typical edges are visible
         lim = float(np.percentile(np.abs(image), 99)) or float(np.abs(image).max()) or 1.0
         im = ax.imshow(image, cmap=KERNEL_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
-    else:
-        im = ax.imshow(image, cmap="gray", interpolation="nearest")
+    else:  # ``clip``: a few very bright pixels must not make a faint output (edge strength) look black
+        vmax = float(np.percentile(image, 99.5)) if clip else None
+        im = ax.imshow(image, cmap="gray", interpolation="nearest", vmax=vmax if vmax and vmax > image.min() else None)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("x (column)")
     ax.set_ylabel("y (row)")
@@ -118,8 +125,9 @@ def show_before_after(before, after, kernel=None, *, titles=("input", "output"),
     Grayscale images only.  A signed output (negative values) is drawn with a diverging
     colour map and a colour bar, so edges of both signs are visible.  ``fig``: draw into
     an existing (cleared) Figure instead of a new one (the widgets use this).  ``signed``:
-    force (True) or forbid (False) the diverging colour map; by default an output centred
-    on 0 (an edge map) is drawn signed.
+    force (True) or forbid (False) the diverging colour map; by default the output of a
+    kernel whose weights sum to 0 (an edge detector), or without a kernel an output centred
+    on 0, is drawn signed.
     """
     if len(titles) != 2:
         raise CourseValueError(f"titles={titles!r}: give two titles, (input title, output title).")
@@ -132,7 +140,9 @@ def show_before_after(before, after, kernel=None, *, titles=("input", "output"),
     _show_map(axes[0], before, titles[0], signed=False)
     if kernel is not None:
         plot_kernel(kernel, ax=axes[1], title="kernel")
-    im = _show_map(axes[-1], after, titles[1], signed=signed)
+    if signed is None and kernel is not None:
+        signed = _zero_sum(kernel)
+    im = _show_map(axes[-1], after, titles[1], signed=signed, clip=True)
     if colorbar:
         fig.colorbar(im, ax=axes[-1], fraction=0.046, pad=0.04, label="response")
     if suptitle:
@@ -155,7 +165,7 @@ def show_filter_bank(image, kernels, outputs, names, *, suptitle: str | None = N
     _show_map(axes[1, 0], image, "input", signed=False)
     for j, (k, out, name) in enumerate(zip(kernels, outputs, names), start=1):
         plot_kernel(k, ax=axes[0, j], title=name)
-        _show_map(axes[1, j], out, f"{name} output")
+        _show_map(axes[1, j], out, f"{name} output", signed=_zero_sum(k), clip=True)
     for ax in axes[:, 1:].flat:
         ax.set_xlabel("")
         ax.set_ylabel("")

@@ -74,6 +74,18 @@ def test_show_before_after_signed_maps_get_a_diverging_colour_map():
     assert fig.axes[-2].images[0].get_cmap().name == "gray"
 
 
+def test_colour_map_follows_the_kernel_edge_detectors_signed_others_gray():
+    img = np.zeros((12, 12)); img[3:9, 3:9] = 1.0           # a bright square on black: outputs have median 0
+    sharp = KERNELS["sharpen"]
+    outputs = [img - 0.5, img - 0.5]                        # signed values for both, on purpose
+    fig = plotting.show_filter_bank(img, [SOBEL, sharp], outputs, ["Sobel x", "sharpen"])
+    cmaps = {ax.get_title(): ax.images[0].get_cmap().name for ax in fig.axes if ax.images}
+    assert cmaps["Sobel x output"] == plotting.KERNEL_CMAP  # weights sum to 0
+    assert cmaps["sharpen output"] == "gray"                # weights sum to 1
+    fig = plotting.show_before_after(img, img - 0.5, sharp)
+    assert fig.axes[2].images[0].get_cmap().name == "gray"
+
+
 def test_show_before_after_rejects_bad_input():
     with pytest.raises(CourseValueError, match="titles"):
         plotting.show_before_after(_image(), _image(), titles=("only one",))

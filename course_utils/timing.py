@@ -169,6 +169,17 @@ class DeviceComparison:
         return f"{self.table().to_string()}\n{self.summary()}"
 
 
+def _cpu_model() -> str:
+    """The CPU's model name where the system tells it (Linux), else the architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _threads(n):
     return "default" if n in (None, 0) else str(n)
 
@@ -445,7 +456,7 @@ def compare_devices(build_model, x, y, *, epochs: int = 3, batch_size: int = 64,
             if device == "CPU":
                 np.savez(workdir / "data.npz", x=x, y=y)
                 res = _run_cpu_subprocess(workdir, timeout)
-                desc = f"CPU ({platform.machine()}, {os.cpu_count()} logical cores)"
+                desc = f"{_cpu_model()}, {os.cpu_count()} logical cores"
                 process = "subprocess, CUDA_VISIBLE_DEVICES=-1"
             else:
                 index = int(device.split(":")[1])

@@ -1,7 +1,7 @@
 """NumPy reference implementations used by the self-checks and tested against TensorFlow.
 
 Written for clarity, not speed: loops a student can read.  TensorFlow is the
-oracle (tests/test_reference.py).
+oracle (tests/test_reference_conv.py, tests/test_reference_pool.py).
 """
 
 from .conv import conv2d, conv_output_size  # notebooks 01-02

@@ -173,6 +173,7 @@ def execute(path: Path, full: bool = False, timeout: int = 1800) -> nbformat.Not
     nb = nbformat.read(path, as_version=4)
     env = dict(os.environ, COURSE_QUICK="0" if full else "1", MPLBACKEND="module://matplotlib_inline.backend_inline")
     env.setdefault("COURSE_WORK_DIR", str(ROOT / "build" / "slides-work"))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
                             store_widget_state=False, resources={"metadata": {"path": str(Path(path).parent)}})
     client.execute(env=env)
@@ -194,21 +195,6 @@ def for_slides(nb, solutions: bool = False):
             nb.cells[i].outputs = []
             nb.cells[i].execution_count = None
     return nb
-
-
-def expected_slides(nb) -> tuple[int, int]:
-    """(all slides, horizontal slides) that a notebook's ``slideshow`` metadata implies.
-
-    The first cell that is neither ``skip`` nor ``notes`` opens the first slide; after it every
-    ``slide`` opens a new horizontal slide and every ``subslide`` a new slide below it.
-    """
-    kinds = [c.metadata.get("slideshow", {}).get("slide_type", "-") for c in nb.cells]
-    visible = [i for i, k in enumerate(kinds) if k not in ("skip", "notes")]
-    if not visible:
-        return 0, 0
-    rest = kinds[visible[0] + 1:]
-    horizontal = 1 + rest.count("slide")
-    return horizontal + rest.count("subslide"), horizontal
 
 
 def export(nb, name: str, out: Path = OUT, theme: str = "white") -> Path:
@@ -257,6 +243,17 @@ def write_index(decks: list[Path], out: Path = OUT) -> Path:
 # --------------------------------------------------------------------------- command line
 
 
+def _summary(exc: BaseException) -> str:
+    """The failing cell and the error's last lines (an nbclient error message is long)."""
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()
+    lines = text.splitlines()
+    if len(lines) <= 30:
+        return f"{type(exc).__name__}: {text}"
+    return f"{type(exc).__name__}: " + "\n".join(lines[:14] + ["  ..."] + lines[-8:])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.slides", description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", help="notebooks to export (default: every notebooks/NN_*.ipynb)")
@@ -266,7 +263,7 @@ def main(argv=None) -> int:
     parser.add_argument("--solutions", action="store_true", help="show exercise solutions on the slides")
     parser.add_argument("--theme", default="white", help="reveal.js theme (offline ones only; default white)")
     parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default {rel_path(OUT)})")
-    parser.add_argument("--jobs", type=int, default=1, help="notebooks executed at once (default 1)")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
     args = parser.parse_args(argv)
     paths = [Path(p) for p in args.notebooks] or source_notebooks()
     missing = [str(p) for p in paths if not p.exists()]
@@ -291,7 +288,7 @@ def main(argv=None) -> int:
                 deck, seconds = future.result()
             except Exception as exc:  # noqa: BLE001 - report every notebook, then fail
                 failed.append(path)
-                print(f"FAILED {path}: {type(exc).__name__}: {str(exc).strip()[-1500:]}", file=sys.stderr, flush=True)
+                print(f"FAILED {path}: {_summary(exc)}", file=sys.stderr, flush=True)
                 continue
             decks.append(Path(deck))
             print(f"  {Path(deck).name}  ({seconds:.0f} s)", flush=True)

@@ -133,7 +133,7 @@ def run(config: Config, verbose: int, repeats: int, epochs_per_fit: int, amortis
     keras.utils.set_random_seed(config.seed)
     (x_train, y_train), _, info = load_arrays(config)
     train_input = make_input(config, scale(config, x_train), y_train)
-    model = build_and_compile(config)
+    model = build_and_compile(config, len(x_train))
 
     # Warm-up: trace the train step and fill the tf.data cache, outside any comparison.
     model.fit(**train_input, epochs=1, verbose=0)

@@ -46,6 +46,7 @@ def derive(raw: dict, target: float | None) -> dict:
         "final_test_accuracy": raw.get("final_test_accuracy"),
         "target_accuracy": target,
         "time_to_target_s": None,
+        "cpu_to_target_s": None,
         "epochs_to_target": None,
         "peak_rss_bytes": raw["peak_rss_bytes"],
         "train_wall_s": raw["prep_seconds"] + (raw["fit_start_seconds"] or 0.0) + sum(epochs),
@@ -64,12 +65,14 @@ def derive(raw: dict, target: float | None) -> dict:
             if acc >= target:
                 out["time_to_target_s"] = elapsed
                 out["epochs_to_target"] = i + 1
+                cpu = raw.get("epoch_cpu_seconds")
+                out["cpu_to_target_s"] = sum(cpu[: i + 1]) if cpu else None
                 break
     return out
 
 
 RATIO_KEYS = ("first_epoch_s", "steady_epoch_s", "steady_epoch_cpu_s", "examples_per_s", "time_to_target_s",
-              "peak_rss_bytes")
+              "cpu_to_target_s", "peak_rss_bytes")
 
 
 def ratios(course: dict, baseline: dict) -> dict:
@@ -194,15 +197,27 @@ def render_markdown(report: dict) -> str:
                 f"Target accuracy {fmt(sweep.get('target_accuracy'), 'acc')} (the seed CNN's, this run).", ""]
         rows = []
         for r in sweep["runs"]:
+            if "derived" not in r:
+                rows.append([r["label"], "FAILED", "", "", "", "", "", "", ""])
+                continue
             d = r["derived"]
+            if d["time_to_target_s"] is not None:
+                ttt = fmt(d["time_to_target_s"]) + f" ({d['epochs_to_target']} ep)"
+            elif r["raw"].get("stopped_early"):
+                ttt = f"> {fmt(r['raw']['config']['stop_after_s'])} (stopped: slower than the best)"
+            else:
+                ttt = "not reached"
             rows.append([r["label"], fmt(d["first_epoch_s"]), fmt(d["steady_epoch_s"]), fmt(d["steady_epoch_cpu_s"]),
-                         fmt(d["examples_per_s"], "rate"),
-                         fmt(d["final_test_accuracy"], "acc"),
-                         fmt(d["time_to_target_s"]) + (f" ({d['epochs_to_target']} ep)" if d["epochs_to_target"] else ""),
-                         fmt(d["peak_rss_bytes"], "mem")])
+                         fmt(d["examples_per_s"], "rate"), fmt(d["final_test_accuracy"], "acc"), ttt,
+                         fmt(d["cpu_to_target_s"]), fmt(d["peak_rss_bytes"], "mem")])
         out += [md_table(["settings", "first epoch", "steady s/epoch", "CPU s/epoch", "examples/s", "final test acc",
-                          "time to seed's acc", "peak RSS"], rows), ""]
+                          "time to seed's acc", "CPU s to seed's acc", "peak RSS"], rows), ""]
         out += [f"Fastest to the seed's accuracy: **{sweep.get('fastest') or 'none reached it'}**", ""]
+        bd = [(r["label"], r["derived"]["breakdown"]) for r in sweep["runs"] if (r.get("derived") or {}).get("breakdown")]
+        if bd:
+            out += [md_table(["settings", "steps/epoch", "real step", "compute", "other", "input alone / epoch"],
+                             [[lab, b["steps_per_epoch"], f"{b['step_ms']:.2f} ms", f"{b['compute_step_ms']:.2f} ms",
+                               f"{b['other_step_ms']:.2f} ms", fmt(b["input_alone_epoch_s"])] for lab, b in bd]), ""]
 
     ov = report.get("overhead")
     if ov:

@@ -101,7 +101,8 @@ def train(config: C.Config, logs: Path, timeout: float) -> dict:
     if "error" in raw:
         print(f"    FAILED: {raw['error']}", flush=True)
     else:
-        print(f"    epochs {', '.join(f'{s:.1f}' for s in raw['epoch_seconds'])} s; "
+        print(f"    epochs {', '.join(f'{s:.1f}' for s in raw['epoch_seconds'])} s "
+              f"(CPU {', '.join(f'{s:.1f}' for s in raw['epoch_cpu_seconds'])} s); "
               f"test acc {', '.join(f'{a:.4f}' for a in raw['test_accuracy']) or 'not evaluated'}; "
               f"other processes used {raw['subprocess']['foreign_cores'] or 0:.2f} cores meanwhile", flush=True)
     return raw
@@ -146,10 +147,21 @@ def part_sweep(args, logs, target) -> dict:
         base_cfg = adjust(C.BASELINE["fashion_cnn"], args)
         base_raw = train(base_cfg, logs, args.timeout)
         target = base_raw.get("final_test_accuracy")
-    runs = []
-    for cfg in C.sweep_configs(batches, xla):
+    runs, best = [], None
+    # Without XLA first (expected faster on a CPU); a later run that is already slower than the
+    # best time to target is stopped after 2 epochs (it cannot win), which keeps the sweep short.
+    extras = () if args.quick or args.no_sweep_extras else C.SWEEP_EXTRAS
+    for cfg in sorted(C.sweep_configs(batches, xla, extras), key=lambda c: (c.jit_compile is True, c.batch_size)):
         cfg = adjust(cfg, args)
-        runs.append(entry(train(cfg, logs, args.timeout), cfg, target))
+        if best is not None and not args.quick:
+            cfg = replace(cfg, stop_after_s=best)
+        if args.sweep_breakdown:
+            cfg = replace(cfg, breakdown=True)
+        r = entry(train(cfg, logs, args.timeout), cfg, target)
+        runs.append(r)
+        t = (r.get("derived") or {}).get("time_to_target_s")
+        if t is not None and (best is None or t < best):
+            best = t
     reached = [r for r in runs if "derived" in r and r["derived"]["time_to_target_s"] is not None]
     fastest = min(reached, key=lambda r: r["derived"]["time_to_target_s"]) if reached else None
     return {"target_accuracy": target, "runs": runs, "fastest": fastest["label"] if fastest else None}
@@ -239,8 +251,9 @@ def part_notebooks(args, logs) -> dict:
 
 def adjust(config: C.Config, args) -> C.Config:
     if args.quick:
-        return C.shrink(config, epochs=args.epochs or QUICK_EPOCHS, train_limit=QUICK_TRAIN, test_limit=QUICK_TEST)
-    return C.shrink(config, epochs=args.epochs)
+        return C.shrink(config, epochs=args.epochs or QUICK_EPOCHS, train_limit=args.train_limit or QUICK_TRAIN,
+                        test_limit=QUICK_TEST)
+    return C.shrink(config, epochs=args.epochs, train_limit=args.train_limit)
 
 
 def targets_summary(rep: dict) -> list[dict]:
@@ -284,6 +297,12 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true", help="smoke run: tiny data and 2 epochs (figures meaningless)")
     p.add_argument("--sweep-batches", default=",".join(map(str, C.SWEEP_BATCHES)))
     p.add_argument("--sweep-xla", choices=("both", "on", "off"), default="both")
+    p.add_argument("--no-sweep-extras", action="store_true",
+                   help="sweep only batch size x XLA (not steps_per_execution / scaled learning rate)")
+    p.add_argument("--sweep-breakdown", action="store_true",
+                   help="also time each sweep run's train step alone and input alone (adds about an epoch each)")
+    p.add_argument("--train-limit", type=int, default=None,
+                   help="train on only the first N images (exploration; time to target then means little)")
     p.add_argument("--overhead-verbose", type=int, default=None,
                    help="the Keras progress setting the notebooks use (default: the course recipe's)")
     p.add_argument("--overhead-repeats", type=int, default=3)

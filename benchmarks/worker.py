@@ -46,6 +46,8 @@ def load_arrays(config: Config):
 
     ds = load_dataset(config.dataset, allow_synthetic=(config.dataset == "cifar10") or None, quiet=True)
     (x_train, y_train), (x_test, y_test), _ = ds
+    if config.holdout:
+        x_train, y_train = x_train[: -config.holdout], y_train[: -config.holdout]
     if config.train_limit:
         x_train, y_train = x_train[: config.train_limit], y_train[: config.train_limit]
     if config.test_limit:
@@ -65,7 +67,8 @@ def scale(config: Config, x):
         x = x.astype(np.float32) / np.float32(255.0)
     elif config.scaling != "none":
         raise ValueError(f"unknown scaling {config.scaling!r}")
-    if config.task == "fashion_cnn":
+    channel_axis = config.channel_axis if config.channel_axis is not None else config.task == "fashion_cnn"
+    if channel_axis and x.ndim == 3:
         x = x.reshape(-1, 28, 28, 1)
     return x
 
@@ -86,17 +89,21 @@ def make_input(config: Config, x, y):
     return {"x": ds}
 
 
-def build_and_compile(config: Config):
+def build_and_compile(config: Config, n_train: int):
     import keras
 
     from .models import build
 
     model = build(config.model)
     optimizer = keras.optimizers.get(config.optimizer)
-    if config.learning_rate is not None:
+    if config.cosine_decay:
+        steps = config.epochs * -(-n_train // config.batch_size)
+        optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(config.learning_rate or 1e-3, steps)
+    elif config.learning_rate is not None:
         optimizer.learning_rate = config.learning_rate
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=config.logits)
-    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"], jit_compile=config.jit_compile)
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"], jit_compile=config.jit_compile,
+                  steps_per_execution=config.steps_per_execution)
     return model
 
 
@@ -155,7 +162,7 @@ def run(config: Config) -> dict:
     t_prep = time.perf_counter()
     x_train_s = scale(config, x_train)
     train_input = make_input(config, x_train_s, y_train)
-    model = build_and_compile(config)
+    model = build_and_compile(config, len(x_train))
     prep_seconds = time.perf_counter() - t_prep
 
     x_test_s = scale(config, x_test)
@@ -178,6 +185,10 @@ def run(config: Config) -> dict:
                 _, acc = self.model.evaluate(x_test_s, y_test, batch_size=1000, verbose=0)
                 eval_seconds.append(time.perf_counter() - t)
                 test_accuracy.append(float(acc))
+            trained = prep_seconds + sum(e - b for b, e in zip(marks["begin"], marks["end"]))
+            if config.stop_after_s is not None and epoch >= 1 and trained > config.stop_after_s:
+                marks["stopped"] = True  # already slower than the best run so far: no need to go on
+                self.model.stop_training = True
 
     marks["fit_called"] = time.perf_counter()
     model.fit(**train_input, epochs=config.epochs, verbose=0, callbacks=[Clock()])
@@ -204,6 +215,7 @@ def run(config: Config) -> dict:
         "train_accuracy": train_accuracy,
         "test_accuracy": test_accuracy,
         "final_test_accuracy": final_test_accuracy,
+        "stopped_early": bool(marks.get("stopped")),
         "eval_seconds": eval_seconds,
         "peak_rss_bytes": peak_rss_bytes(),
         "peak_rss_after_load_bytes": rss_after_load,

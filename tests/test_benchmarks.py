@@ -50,6 +50,7 @@ def test_derive_follows_the_documented_rules():
     assert d["epochs_to_target"] == 3
     assert d["time_to_target_s"] == pytest.approx(raw["prep_seconds"] + raw["fit_start_seconds"]
                                                   + sum(raw["epoch_seconds"][:3]))
+    assert d["cpu_to_target_s"] == pytest.approx(sum(raw["epoch_cpu_seconds"][:3]))
 
 
 def test_derive_without_reaching_the_target_and_with_one_epoch():
@@ -63,7 +64,8 @@ def test_ratios_are_course_over_baseline_and_missing_stays_missing():
     base = report.derive(_raw([10.0, 4.0, 4.0], [0.8, 0.85, 0.9]), target=0.9)
     course = report.derive(_raw([6.0, 1.0, 1.0], [0.88, 0.91, 0.92], rss=150 * MB), target=0.9)
     r = report.ratios(course, base)
-    for key in ("first_epoch_s", "steady_epoch_s", "examples_per_s", "time_to_target_s", "peak_rss_bytes"):
+    for key in ("first_epoch_s", "steady_epoch_s", "examples_per_s", "time_to_target_s", "cpu_to_target_s",
+                "peak_rss_bytes"):
         assert r[key] == pytest.approx(course[key] / base[key])
     never = report.derive(_raw([6.0, 1.0], [0.1, 0.2]), target=0.9)
     assert report.ratios(never, base)["time_to_target_s"] is None
@@ -75,7 +77,7 @@ def test_configs_baseline_is_the_seed_reference_configuration():
         assert (cfg.pipeline, cfg.batch_size, cfg.epochs, cfg.optimizer, cfg.jit_compile) == \
             ("numpy", 32, 5, "adam", "auto")
     names = [c.name for c in C.sweep_configs()]
-    assert len(names) == len(set(names)) == len(C.SWEEP_BATCHES) * len(C.SWEEP_XLA)
+    assert len(names) == len(set(names)) == len(C.SWEEP_BATCHES) * len(C.SWEEP_XLA) + len(C.SWEEP_EXTRAS)
 
 
 def test_bad_options_are_refused_with_a_message():

@@ -243,7 +243,8 @@ def test_gpu_request_follows_fit_in_both_editions(tmp_path):
 
 def _selected_run_paths(session) -> list[str]:
     names = {item.callspec.params["target"].name for item in session.items
-             if item.originalname == "test_student_edition_fails_only_in_exercises" and hasattr(item, "callspec")}
+             if getattr(item, "originalname", None) == "test_student_edition_fails_only_in_exercises"
+             and hasattr(item, "callspec")}
     return [str(p) for p in STUDENTS if p.name in names]
 
 

@@ -484,7 +484,11 @@ def status() -> list[dict]:
         if _keras_cached(spec):
             sources.append("Keras cache")
         if root is not None and all((root / f.relpath).is_file() for f in spec.files):
-            sources.append("COURSE_DATA_DIR")
+            # Sizes only (fast); a file of the right size can still be damaged: `verify` reads every byte.
+            wrong = [f.relpath for f in spec.files
+                     if f.size is not None and (root / f.relpath).stat().st_size != f.size]
+            sources.append("COURSE_DATA_DIR" if not wrong else
+                           f"COURSE_DATA_DIR has bad files ({', '.join(wrong)}: run verify)")
         if spec.name == "fashion_mnist" and all(
             (DEBIAN_FASHION_DIR / Path(f.relpath).name).is_file() for f in spec.files
         ):
@@ -524,12 +528,13 @@ def _candidates(spec: Spec, f: DataFile) -> list[Path]:
     return places
 
 
-def prefetch(target, names=None, *, download: bool = True, log=print) -> bool:
+def prefetch(target, names=None, *, download: bool | None = None, log=print) -> bool:
     """Put verified copies of the data sets into ``target`` for an offline classroom.
 
     For each file: a good copy already in ``target`` is kept; otherwise it is copied
     from Keras's cache or Debian's package, and failing that Keras downloads it (its
-    real download path) and it is copied from Keras's cache.  Every copy is verified
+    real download path, tried once per data set) and it is copied from Keras's cache.
+    ``download=None`` downloads unless ``COURSE_OFFLINE=1``.  Every copy is verified
     (size and SHA-256) before it takes its final name, so a failed prefetch never
     leaves a half-written file, and nothing already in ``target`` is deleted or
     overwritten.  Returns True when every requested data set is there and verified.
@@ -537,9 +542,12 @@ def prefetch(target, names=None, *, download: bool = True, log=print) -> bool:
     target = Path(target).expanduser()
     names = list(names or SPECS)
     specs = [_spec(n) for n in names]
+    if download is None:
+        download = not config.offline()
     _ensure_writable(target)
     all_ok = True
     for spec in specs:
+        tried_download = False
         for f in spec.files:
             dest = target / f.relpath
             if dest.exists():
@@ -551,16 +559,17 @@ def prefetch(target, names=None, *, download: bool = True, log=print) -> bool:
                     log(f"PROBLEM   {problem}. It was left untouched: move it away and run prefetch again.")
                 continue
             source = next((p for p in _candidates(spec, f) if p.is_file() and check_file(p, f) is None), None)
-            if source is None and download:
+            if source is None and download and not tried_download:
+                tried_download = True  # one attempt per data set: Keras fetches all of its files at once
                 try:
                     _keras_loader(spec.name)()  # the real Keras download, into Keras's cache
                 except Exception as exc:
-                    log(f"FAILED    {f.relpath}: Keras could not download {spec.title} ({_short(exc)})")
+                    log(f"FAILED    Keras could not download {spec.title} ({_short(exc)})")
                 source = next((p for p in _candidates(spec, f) if p.is_file() and check_file(p, f) is None), None)
             if source is None:
                 all_ok = False
                 log(f"MISSING   {f.relpath}: no verified copy on this machine and no download"
-                    + ("" if download else " (downloads were turned off)"))
+                    + ("" if download else " (downloads were turned off: COURSE_OFFLINE=1 or --no-download)"))
                 continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             partial = dest.with_name(dest.name + ".partial")
@@ -600,6 +609,9 @@ def main(argv=None) -> int:
         p = sub.add_parser(cmd, help=text)
         p.add_argument("dir")
         p.add_argument("--datasets", nargs="+", choices=list(SPECS), help="default: all")
+        if cmd == "prefetch":
+            p.add_argument("--no-download", action="store_true",
+                           help="only copy what is on this machine (also the default with COURSE_OFFLINE=1)")
     args = parser.parse_args(argv)
     try:
         if args.command == "status":
@@ -607,7 +619,7 @@ def main(argv=None) -> int:
                 print(f"{row['title']:14} {row['status']:45} ({row['offline copies']})")
             return 0
         if args.command == "prefetch":
-            ok = prefetch(args.dir, args.datasets)
+            ok = prefetch(args.dir, args.datasets, download=False if args.no_download else None)
             print(f"\n{'All verified' if ok else 'Some files are missing or bad (see above)'}: {args.dir}")
             if ok:
                 print(f"Use it with: export COURSE_DATA_DIR={Path(args.dir).expanduser().resolve()}")

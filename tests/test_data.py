@@ -291,6 +291,26 @@ def test_prefetch_without_any_source_reports_missing_and_leaves_nothing(tmp_path
     assert [p.name for p in target.iterdir()] == []
 
 
+def test_prefetch_tries_one_download_per_data_set(tmp_path, no_keras, no_offline_copies):
+    lines = []
+    assert prefetch(tmp_path / "classroom", ["fashion_mnist"], log=lines.append) is False
+    assert no_keras == ["fashion_mnist"]  # four files, one attempt
+    assert sum(line.startswith("FAILED") for line in lines) == 1
+    assert sum(line.startswith("MISSING") for line in lines) == 4
+
+
+def test_prefetch_offline_never_downloads(tmp_path, no_keras, no_offline_copies, monkeypatch):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    lines = []
+    assert prefetch(tmp_path / "a", ["mnist"], log=lines.append) is False
+    assert prefetch(tmp_path / "b", ["mnist"], download=False, log=lines.append) is False
+    assert no_keras == []
+    assert all("downloads were turned off" in line for line in lines if line.startswith("MISSING"))
+    monkeypatch.delenv("COURSE_OFFLINE")
+    assert data.main(["prefetch", str(tmp_path / "c"), "--datasets", "mnist", "--no-download"]) == 1
+    assert no_keras == []
+
+
 def test_prefetch_unwritable_target_is_a_clear_error(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -329,3 +349,17 @@ def test_status_lists_every_data_set(monkeypatch, tmp_path, no_offline_copies):
     assert all(r["status"] == "will download on first use" for r in rows)
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     assert all(r["status"] == "not available offline" for r in data.status())
+
+
+def test_status_flags_a_course_data_dir_file_of_the_wrong_size(monkeypatch, tmp_path, fake_cifar_spec,
+                                                               no_offline_copies):
+    archive, _ = fake_cifar_spec
+    root = tmp_path / "classroom"
+    root.mkdir()
+    monkeypatch.setenv("COURSE_DATA_DIR", str(root))
+    shutil.copy(archive, root / "cifar-10-python.tar.gz")
+    row = {r["dataset"]: r for r in data.status()}["cifar10"]
+    assert row["status"] == "ready offline" and row["offline copies"] == "COURSE_DATA_DIR"
+    (root / "cifar-10-python.tar.gz").write_bytes(archive.read_bytes()[:100])  # truncated
+    row = {r["dataset"]: r for r in data.status()}["cifar10"]
+    assert row["status"] != "ready offline" and "run verify" in row["offline copies"]

@@ -195,6 +195,10 @@ def test_solutions_flag_keeps_the_solution(demo):
                          folder / "slides")
     plain = _plain(deck.read_text(encoding="utf-8"))
     assert "return v ** 3" in plain and "NotImplementedError" not in plain
+    # Through build_deck (what the command runs) the deck gets its own name beside the students' deck.
+    built, _ = slides.build_deck(str(path), str(folder / "slides"), execute_it=False, solutions=True)
+    assert Path(built).name == "98_demo.solutions.slides.html"
+    assert "return v ** 3" in _plain(Path(built).read_text(encoding="utf-8"))
 
 
 def _plain(page: str) -> str:

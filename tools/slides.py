@@ -121,8 +121,12 @@ def tarball(name: str, vendor: Path = VENDOR) -> Path:
                 f"(it brings npm) and run again, or copy {path.name} (from `npm pack {name}@{version}` on "
                 f"another machine) into {vendor}/.")
         vendor.mkdir(parents=True, exist_ok=True)
-        run = subprocess.run([npm, "pack", f"{name}@{version}", "--pack-destination", str(vendor), "--silent"],
-                             capture_output=True, text=True, timeout=600)
+        try:
+            run = subprocess.run([npm, "pack", f"{name}@{version}", "--pack-destination", str(vendor), "--silent"],
+                                 capture_output=True, text=True, timeout=600)
+        except (subprocess.TimeoutExpired, OSError) as exc:
+            raise SlidesError(f"`npm pack {name}@{version}` did not finish ({exc}): is the npm registry reachable? "
+                              f"Or copy {path.name} (from `npm pack` on another machine) into {vendor}/.") from None
         if run.returncode != 0 or not path.exists():
             raise SlidesError(f"`npm pack {name}@{version}` failed (is the npm registry reachable?):\n"
                               f"{run.stderr.strip()[-800:]}")
@@ -224,7 +228,8 @@ def build_deck(path: str, out: str, execute_it: bool = True, full: bool = False,
     start = time.monotonic()
     path = Path(path)
     nb = execute(path, full) if execute_it else nbformat.read(path, as_version=4)
-    deck = export(for_slides(nb, solutions), path.stem, Path(out), theme)
+    # A deck with solutions gets its own name, so that it is never handed out in place of the students' deck.
+    deck = export(for_slides(nb, solutions), path.stem + (".solutions" if solutions else ""), Path(out), theme)
     return str(deck), time.monotonic() - start
 
 

@@ -13,8 +13,9 @@
   show students the same stub;
 * hidden-test and mark-scheme regions removed (nbgrader's ``ClearHiddenTests`` and
   ``ClearMarkScheme``; no-ops unless a notebook uses them);
-* outputs stripped and the badge row and setup cell re-pointed at the student file's
-  own path by the course formatter (``tools.notebooks``), which derives both from the path.
+* outputs stripped and the badge row re-pointed at the student file's own path by the
+  course formatter (``tools.notebooks``), which derives it from the path (the setup cell
+  depends only on the repository and branch, so it is the same in both editions).
 
 Everything else - cell ids, slide metadata, nbgrader metadata, the self-check cells - is
 identical, so an edition stays reviewable as a diff and nbgrader matches cells by id.

@@ -102,8 +102,10 @@ def _cell_seconds(cell) -> float | None:
     return (parse(end) - parse(start)).total_seconds()
 
 
-def execute(path: Path, mode: str, timeout: int = 1800) -> dict:
-    """Run the notebook at ``path`` in ``mode`` ("quick" or "full"); return the figures."""
+def execute(path: Path, mode: str, timeout: int = 1800, executed: Path | None = None) -> dict:
+    """Run the notebook at ``path`` in ``mode`` ("quick" or "full"); return the figures.
+
+    ``executed``: also write the notebook with its outputs there (to read a full-mode run's figures)."""
     saved = dict(os.environ)  # the kernel inherits this process's environment: set it, then restore it
     os.environ["COURSE_QUICK"] = "1" if mode == "quick" else "0"
     os.environ["COURSE_ALLOW_SYNTHETIC"] = "1"
@@ -112,14 +114,14 @@ def execute(path: Path, mode: str, timeout: int = 1800) -> dict:
     work = tempfile.TemporaryDirectory(prefix="course-bench-work-")
     os.environ["COURSE_WORK_DIR"] = work.name
     try:
-        return _execute(path, mode, timeout)
+        return _execute(path, mode, timeout, executed)
     finally:
         os.environ.clear()
         os.environ.update(saved)
         work.cleanup()
 
 
-def _execute(path: Path, mode: str, timeout: int) -> dict:
+def _execute(path: Path, mode: str, timeout: int, executed: Path | None = None) -> dict:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
@@ -139,6 +141,8 @@ def _execute(path: Path, mode: str, timeout: int) -> dict:
         ok, error = False, f"{type(exc).__name__}: {exc}"[:300]
     seconds = time.perf_counter() - t
     sampler.stop()
+    if executed is not None:
+        nbformat.write(nb, executed)
 
     cells = [(i, _cell_seconds(c)) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     slowest = sorted(((s, i) for i, s in cells if s is not None), reverse=True)[:3]
@@ -162,8 +166,9 @@ def main(argv=None) -> int:
     parser.add_argument("--mode", choices=("quick", "full"), default="quick")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--executed", type=Path, default=None, help="also save the executed notebook here")
     args = parser.parse_args(argv)
-    result = execute(args.notebook, args.mode, args.timeout)
+    result = execute(args.notebook, args.mode, args.timeout, args.executed)
     Path(args.out).write_text(json.dumps(result, indent=1))
     return 0
 

@@ -236,12 +236,14 @@ def part_notebooks(args, logs) -> dict:
             result["full"].append({"notebook": number, "ok": False, "error": "no such notebook"})
         for path in paths:
             print(f"  notebook {path.name} (FULL mode; this takes long) ...", flush=True)
-            r = run_module("benchmarks.nbtime", [str(path), "--mode", "full"], logs / f"nb-full-{path.stem}.log",
-                           args.full_timeout)
+            r = run_module("benchmarks.nbtime", [str(path), "--mode", "full",
+                                                 "--executed", str(logs / f"nb-full-{path.stem}.ipynb")],
+                           logs / f"nb-full-{path.stem}.log", args.full_timeout)
             r.setdefault("notebook", path.name)
             r.setdefault("ok", False)
-            print(f"    {r.get('seconds', float('nan')):.1f} s, peak {r.get('peak_rss_bytes', 0) / report.MB:,.0f} MB",
-                  flush=True)
+            print(f"    {r.get('seconds', float('nan')):.1f} s, peak {r.get('peak_rss_bytes', 0) / report.MB:,.0f} MB"
+                  f"{'' if r.get('ok') else ' FAILED ' + str(r.get('error'))}; executed notebook with its outputs: "
+                  f"{logs / f'nb-full-{path.stem}.ipynb'}", flush=True)
             result["full"].append(r)
     return result
 

@@ -106,12 +106,12 @@ RECIPE_SOURCE = {
 }
 
 # Notebook 04: float32 / 255 with a channel axis for both models, the last 5,000 training images held
-# out for validation (55,000 trained on), tf.data from_tensor_slices + cache + shuffle(len, seed=42) +
+# out for validation (55,000 trained on), tf.data from_tensor_slices + cache + shuffle(10_000, seed=42) +
 # batch 64 + prefetch, Adam whose learning rate follows a cosine decay from 1e-3 to 0 over the 12 epochs,
 # steps_per_execution=32, jit_compile=False, verbose=2, EpochTimer.  Its per-epoch validation pass is left out here (on both sides
 # the test set is evaluated after each epoch, outside the timed epoch).
 _NB04 = dict(role="course", batch_size=64, epochs=12, pipeline="tfdata", scaling="float32", channel_axis=True,
-             holdout=5_000, jit_compile=False, optimizer="adam", learning_rate=1e-3, cosine_decay=True,
+             holdout=5_000, shuffle_buffer=10_000, jit_compile=False, optimizer="adam", learning_rate=1e-3, cosine_decay=True,
              steps_per_execution=32, seed=42)
 COURSE = {
     "fashion_dense": Config(name="fashion_dense/course", task="fashion_dense", model="course_fashion_dense",

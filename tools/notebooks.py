@@ -12,6 +12,8 @@ The conventions (README, "Contributing"):
 * cell 0: a markdown title (``# ...``) and the badge row for the file's own path;
   cell 1: the setup code cell, generated here, which on Colab installs course_utils;
 * every cell has ``slideshow.slide_type``;
+* every slide fits a projector (:data:`SLIDE_BUDGET`): a slide is a ``slide`` or ``subslide``
+  cell with the fragments and ``-`` cells after it (``skip`` and ``notes`` cells are not shown);
 * an exercise is a code cell with ``### BEGIN SOLUTION`` / ``### END SOLUTION`` and
   nbgrader solution metadata, followed by a self-check code cell with nbgrader
   test metadata (``grade: true``) that calls ``course_utils.checks``.
@@ -37,6 +39,12 @@ CELL_METADATA_KEYS = {"slideshow", "tags", "nbgrader", "keep_output", "editable"
 NOTEBOOK_METADATA_KEYS = {"kernelspec", "language_info", "accelerator", "colab"}
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+
+# What one slide may hold: code lines as written (a solution counts: instructors present the
+# solutions), markdown lines as shown (blank lines skipped, long lines counted as the lines they
+# wrap to at MARKDOWN_WIDTH characters), and both together.
+SLIDE_BUDGET = {"code": 20, "markdown": 12, "total": 26}
+MARKDOWN_WIDTH = 110
 
 
 # --------------------------------------------------------------------------- configuration
@@ -203,8 +211,44 @@ def check_notebook(path: Path, root: Path = ROOT) -> list[str]:
     if len(nb.cells) < 2 or nb.cells[1].cell_type != "code" or nb.cells[1].source != setup_source(repo, branch):
         problems.append(f"{path.name} cell 1: must be the generated setup cell (run ./course format)")
     problems += check_exercises(path, nb)
+    problems += check_slide_budget(path, nb)
     if not problems and dumps(normalise(nb, relpath, repo, branch)) != text:
         problems.append(f"{path.name}: not in canonical form (run ./course format)")
+    return problems
+
+
+def shown_lines(cell) -> int:
+    """How many lines a cell takes on a slide (see :data:`SLIDE_BUDGET`)."""
+    if cell.cell_type == "code":
+        return len(cell.source.splitlines())
+    return sum(max(1, -(-len(line) // MARKDOWN_WIDTH)) for line in cell.source.splitlines() if line.strip())
+
+
+def slides(nb) -> list[list[int]]:
+    """The cell indices shown on each slide, in order (skip and notes cells left out)."""
+    groups: list[list[int]] = []
+    for i, cell in enumerate(nb.cells):
+        kind = cell.metadata.get("slideshow", {}).get("slide_type", "-")
+        if kind in ("skip", "notes"):
+            continue
+        if kind in ("slide", "subslide") or not groups:
+            groups.append([])
+        groups[-1].append(i)
+    return groups
+
+
+def check_slide_budget(path: Path, nb) -> list[str]:
+    problems = []
+    for group in slides(nb):
+        code = sum(shown_lines(nb.cells[i]) for i in group if nb.cells[i].cell_type == "code")
+        text = sum(shown_lines(nb.cells[i]) for i in group if nb.cells[i].cell_type == "markdown")
+        over = [f"{what} {n} > {SLIDE_BUDGET[what]}" for what, n in
+                (("code", code), ("markdown", text), ("total", code + text)) if n > SLIDE_BUDGET[what]]
+        if over:
+            cells = f"cells {group[0]}-{group[-1]}" if len(group) > 1 else f"cell {group[0]}"
+            problems.append(f"{_where(path, group[0], nb.cells[group[0]])}: slide ({cells}) is over the slide "
+                            f"budget ({', '.join(over)} lines): split it with a subslide, shorten it, or move "
+                            "detail into speaker notes")
     return problems
 
 

@@ -7,7 +7,9 @@
 (``./course student`` runs this.)  A student edition is its source notebook with
 
 * every region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` replaced by
-  ``# YOUR CODE HERE`` + ``raise NotImplementedError()`` (at the marker's indentation),
+  ``# YOUR CODE HERE`` + ``pass`` (at the marker's indentation; the stub is set in
+  ``tools/nbgrader_config.py``, the file instructors grade with, and does not raise, so
+  "Run All" goes on past an exercise left undone),
   by nbgrader's own :class:`~nbgrader.preprocessors.ClearSolutions` - the very code that
   ``nbgrader generate_assignment`` runs, so the Colab handout and an nbgrader release
   show students the same stub;
@@ -40,7 +42,18 @@ import nbformat
 from .notebooks import BEGIN, END, ROOT, dumps, format_file, normalise, rel_path, repo_settings, source_notebooks
 
 STUDENT_DIR = "student"
-CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+NBGRADER_CONFIG = Path(__file__).with_name("nbgrader_config.py")
+
+
+def _code_stub() -> str:
+    """The stub that replaces a solution: read from the nbgrader config instructors grade with."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(NBGRADER_CONFIG.name, path=str(NBGRADER_CONFIG.parent)).load_config()
+    return config.ClearSolutions.code_stub["python"]
+
+
+CODE_STUB = _code_stub()
 
 
 def student_path(source: Path, root: Path = ROOT) -> Path:

@@ -3,13 +3,28 @@
 Each notebook has a module of checks (``course_utils.checks.setup`` for notebook
 00, ``...convolution`` for 01, and so on) built from the tools here:
 
+* :func:`exercise` turns a check function into a notebook exercise: it registers
+  the exercise (for :func:`progress`), finds the student's answer by name when the
+  check cell passes none (so a check run before its exercise cell says "not
+  attempted" instead of raising ``NameError``), counts misses, and chooses the hint;
 * :func:`check_function` runs a student's function and a reference function on
   the same inputs and compares the results;
 * :func:`check_value` compares one answer with a reference value computed
   by the caller (by TensorFlow, by a formula, by a reference implementation);
-* a pass prints a line that starts with ``✅``; a miss raises :class:`CheckFailed`
-  (an ``AssertionError``, so nbgrader counts it as a failed test), which Jupyter
-  shows as one short line that starts with ``❌`` and carries the hint.
+* :func:`check_choice` checks a multiple-choice answer whose right option the caller
+  computed (an experiment, a formula), never typed in.
+
+What a student sees.  A pass prints a line that starts with ``✅``.  A miss shows one
+line that starts with ``❌`` and carries a hint.  Hints come in steps: the first miss of
+an exercise shows the first (a nudge), each later miss the next, and
+:func:`more_hint` asks for the next one at once; no hint contains the solution's code.
+
+Interactive use versus grading.  In a student's kernel a miss *prints* its ❌ line
+and the cell ends normally, so "Run All" goes on past an exercise the student skipped.
+Where grading happens a miss *raises* :class:`CheckFailed` (an ``AssertionError``) so
+the test cell scores 0: that is whenever nbgrader executes the notebook (it sets
+``NBGRADER_EXECUTION`` in the kernel's environment for ``autograde`` and ``validate``)
+or ``COURSE_STRICT_CHECKS=1`` is set (the course's own tests set it).
 
 Self-checks never compare with an answer typed into the check: every expected
 value is computed when the check runs.
@@ -17,31 +32,235 @@ value is computed when the check runs.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
+import functools
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from ..errors import CourseError
 
 NOT_ATTEMPTED = (
-    "Not attempted yet: replace `raise NotImplementedError()` in the cell above with your code, "
+    "Not attempted yet: write your answer in the exercise cell above (in place of `pass`), "
     "run that cell, then run this one again."
 )
 
+STRICT_ENV = "COURSE_STRICT_CHECKS"
+GRADER_ENV = "NBGRADER_EXECUTION"
+
+
+def strict() -> bool:
+    """True where a miss must raise: under nbgrader (autograde, validate) or with ``COURSE_STRICT_CHECKS=1``."""
+    if os.environ.get(GRADER_ENV):
+        return True
+    return os.environ.get(STRICT_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
 
 class CheckFailed(CourseError, AssertionError):
-    """An exercise answer that does not match the reference; the message is the hint."""
+    """An exercise answer that does not match the reference; the message is the hint.
+
+    ``problem`` says what is wrong with this answer, ``hints`` are the steps of help
+    (first a nudge, then more); ``attempted`` is False when there was no answer yet.
+    """
+
+    def __init__(self, problem: str, hints: Sequence[str] = (), *, attempted: bool = True, level: int = 0):
+        self.problem = problem
+        self.hints = list(hints)
+        self.attempted = attempted
+        self.level = min(level, len(self.hints) - 1) if self.hints else 0
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        if not self.hints:
+            return self.problem
+        step = f" {self.level + 1} of {len(self.hints)}" if len(self.hints) > 1 else ""
+        more = " Run `more_hint()` for the next hint." if self.level < len(self.hints) - 1 else ""
+        return f"{self.problem} Hint{step}: {self.hints[self.level]}{more}"
+
+    def at_level(self, level: int) -> "CheckFailed":
+        return CheckFailed(self.problem, self.hints, attempted=self.attempted, level=level)
 
     def _render_traceback_(self):
         return [f"\x1b[31m❌ Not yet.\x1b[0m {self}"]
+
+
+def _as_hints(hint: str | Sequence[str] | None) -> list[str]:
+    if hint is None:
+        return []
+    if isinstance(hint, str):
+        return [hint]
+    return [str(h) for h in hint]
 
 
 def passed(message: str) -> None:
     print(f"✅ Correct! {message}")
 
 
-def fail(hint: str) -> None:
-    raise CheckFailed(hint)
+def fail(problem: str, hint: str | Sequence[str] | None = None) -> None:
+    """Report a miss: ``problem`` says what is wrong with the answer, ``hint`` the step(s) of help."""
+    raise CheckFailed(problem, _as_hints(hint))
+
+
+def not_attempted(message: str = NOT_ATTEMPTED) -> None:
+    """Report that there is no answer yet (the untouched stub, a missing name, a function returning None)."""
+    raise CheckFailed(message, attempted=False)
+
+
+# --------------------------------------------------------------------------- exercises, progress, hints
+
+
+@dataclass
+class Exercise:
+    key: str          # unique across the course, e.g. "02-output-size"
+    title: str        # what the progress line shows
+    notebook: str     # the checks module's short name, e.g. "padding"
+    uses: tuple       # names the check reads from the notebook when the check cell passes none
+    misses: int = 0
+    status: str = "not attempted"   # "pass", "miss" or "not attempted"
+    shown: int = 0                  # hint steps shown so far
+    last: CheckFailed | None = field(default=None, repr=False)
+
+
+_EXERCISES: dict[str, Exercise] = {}
+_LAST_MISS: list[str] = []
+
+
+def exercises(notebook: str | None = None) -> list[Exercise]:
+    """The registered exercises (of one checks module, in definition order)."""
+    return [e for e in _EXERCISES.values() if notebook is None or e.notebook == notebook]
+
+
+def reset() -> None:
+    """Forget every attempt (as a fresh kernel does); the tests use it."""
+    for e in _EXERCISES.values():
+        e.misses, e.status, e.shown, e.last = 0, "not attempted", 0, None
+    _LAST_MISS.clear()
+
+
+def _present(err: CheckFailed) -> None:
+    if strict():
+        raise err
+    print(f"\x1b[31m❌ Not yet.\x1b[0m {err}")
+
+
+def _record_miss(ex: Exercise | None, err: CheckFailed) -> CheckFailed:
+    if ex is None:
+        return err
+    if not err.attempted:
+        ex.status = "not attempted"
+        return err
+    shown = err.at_level(ex.misses)
+    ex.misses += 1
+    ex.status = "miss"
+    ex.shown = shown.level + 1
+    ex.last = shown
+    _LAST_MISS[:] = [ex.key]
+    return shown
+
+
+def _caller_namespace(depth: int = 2) -> Mapping[str, Any]:
+    try:
+        return sys._getframe(depth).f_globals
+    except ValueError:  # pragma: no cover - no such frame
+        return {}
+
+
+def exercise(key: str, title: str, *, uses: Sequence[str] = ()):
+    """Decorate a check function as the check of one exercise.
+
+    ``uses`` names the notebook variables the check reads, in the order of the check
+    function's parameters: a check cell may then call the check with no arguments
+    (``check.output_size()``) and the names are looked up in the notebook, so running
+    the check before its exercise cell gives the one-line "not attempted" message.
+    """
+    uses = tuple(uses)
+
+    def decorate(fn: Callable) -> Callable:
+        notebook = fn.__module__.rsplit(".", 1)[-1]
+        if key in _EXERCISES and _EXERCISES[key].notebook != notebook:
+            raise ValueError(f"exercise key {key!r} is used twice")
+        _EXERCISES[key] = Exercise(key, title, notebook, uses)
+
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            ex = _EXERCISES[key]
+            if not args and not kwargs and uses:
+                namespace = _caller_namespace()
+                missing = [n for n in uses if n not in namespace]
+                if missing:
+                    names = ", ".join(f"`{n}`" for n in missing)
+                    err = CheckFailed(f"{names} does not exist yet: run the exercise cell above first "
+                                      "(with your answer in it), then this check.", attempted=False)
+                    _present(_record_miss(ex, err))
+                    return None
+                args = tuple(namespace[n] for n in uses)
+            _DEPTH.append(1)  # the check helpers it calls raise; this wrapper presents the miss
+            try:
+                fn(*args, **kwargs)
+            except CheckFailed as err:
+                _present(_record_miss(ex, err))
+                return None
+            finally:
+                _DEPTH.pop()
+            ex.status = "pass"
+            return None
+
+        run.exercise_key = key
+        return run
+
+    return decorate
+
+
+def more_hint(key: str | None = None) -> None:
+    """Show the next hint step of an exercise (by default the one missed last)."""
+    if key is None:
+        if not _LAST_MISS:
+            print("No exercise has been missed in this session yet: run an exercise's check first.")
+            return
+        key = _LAST_MISS[0]
+    if key not in _EXERCISES:
+        known = ", ".join(sorted(_EXERCISES)) or "none"
+        raise CourseError(f"there is no exercise {key!r}; the exercises are: {known}.")
+    ex = _EXERCISES[key]
+    if ex.last is None or not ex.last.hints:
+        print(f"Run the check of '{ex.title}' first; its hints come after a miss.")
+        return
+    level = min(ex.shown, len(ex.last.hints) - 1)
+    ex.shown = level + 1
+    extra = "" if level < len(ex.last.hints) - 1 else " (that is the last hint)"
+    print(f"💡 Hint {level + 1} of {len(ex.last.hints)} for '{ex.title}': {ex.last.hints[level]}{extra}")
+
+
+_SYMBOL = {"pass": "✅", "miss": "❌", "not attempted": "⬜"}
+
+
+def progress(notebook: str) -> None:
+    """Print one line: which exercises of ``notebook`` pass, miss or were not attempted in this kernel."""
+    mine = exercises(notebook)
+    if not mine:
+        raise CourseError(f"no exercises are registered for {notebook!r}.")
+    n_pass = sum(e.status == "pass" for e in mine)
+    parts = "  ".join(f"{_SYMBOL[e.status]} {e.title}" for e in mine)
+    print(f"Exercises: {n_pass} of {len(mine)} pass.  {parts}")
+    left = [e.title for e in mine if e.status != "pass"]
+    if left:
+        print("Not yet: " + "; ".join(left) + ". Go back to any of them at any time: run its cell, then its check.")
+
+
+def progress_of(module_name: str) -> Callable[[], None]:
+    """``progress = progress_of(__name__)`` in a checks module: its notebook's progress line."""
+    notebook = module_name.rsplit(".", 1)[-1]
+
+    def show() -> None:
+        progress(notebook)
+
+    show.__doc__ = f"Which exercises of this notebook ({notebook}) pass, miss or were not attempted."
+    return show
+
+
+# --------------------------------------------------------------------------- comparing answers
 
 
 def _show(value: Any, limit: int = 160) -> str:
@@ -92,23 +311,71 @@ def _is_numeric_sequence(value) -> bool:
         return False
 
 
-def check_value(value: Any, expected: Any, *, name: str, hint: str, rtol: float = 1e-6, atol: float = 1e-9) -> None:
+def _standalone(fn: Callable) -> Callable:
+    """Outside an exercise, a check helper presents its own miss (prints or raises, as :func:`strict` says)."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        if _DEPTH:
+            return fn(*args, **kwargs)
+        _DEPTH.append(1)
+        try:
+            return fn(*args, **kwargs)
+        except CheckFailed as err:
+            _present(err)
+            return None
+        finally:
+            _DEPTH.pop()
+
+    return run
+
+
+_DEPTH: list[int] = []
+
+
+@_standalone
+def check_value(value: Any, expected: Any, *, name: str, hint: str | Sequence[str], rtol: float = 1e-6,
+                atol: float = 1e-9) -> None:
     """Compare a student's ``value`` with ``expected`` (computed by the caller, never typed in)."""
     if value is None and expected is not None:
-        fail(f"`{name}` is still None. " + NOT_ATTEMPTED)
+        not_attempted(f"`{name}` is still None. " + NOT_ATTEMPTED)
     problem = _compare(value, expected, rtol, atol)
     if problem:
-        fail(f"`{name}`: {problem}. Hint: {hint}")
+        fail(f"`{name}`: {problem}.", hint)
     passed(f"`{name}` matches the reference.")
 
 
+@_standalone
+def check_choice(answer: Any, options: Mapping[str, bool], *, name: str, hint: str | Sequence[str],
+                 why: str = "") -> None:
+    """A multiple-choice answer: ``options`` maps each letter to whether it is true, computed by the caller.
+
+    Exactly one option must be true (checked, so a broken computation is a bug, not a student's miss).
+    ``why`` is printed on a pass: the computed evidence in one sentence.
+    """
+    truths = {str(k).strip().lower(): bool(v) for k, v in options.items()}
+    right = [k for k, v in truths.items() if v]
+    if len(right) != 1:
+        raise CourseError(f"`{name}`: the check computed {len(right)} true options ({right}); expected one.")
+    if answer is None:
+        not_attempted(f"`{name}` is still None. " + NOT_ATTEMPTED)
+    given = str(answer).strip().lower().strip("()")
+    if given not in truths:
+        fail(f"`{name}` is {answer!r}, which is not one of the options {sorted(truths)}.",
+             "write the letter of one option as a string, e.g. 'a'.")
+    if not truths[given]:
+        fail(f"`{name}`: option {given!r} is not right.", hint)
+    passed(f"`{name}` is right. {why}".rstrip())
+
+
+@_standalone
 def check_function(
     student: Callable | None,
     reference: Callable,
     cases: Iterable[Sequence | dict],
     *,
     name: str,
-    hint: str,
+    hint: str | Sequence[str],
     rtol: float = 1e-5,
     atol: float = 1e-6,
     describe: Callable[[Any], str] | None = None,
@@ -117,9 +384,12 @@ def check_function(
 
     A case is a tuple of positional arguments or a dict of keyword arguments.
     ``describe(case)`` may say which input failed in words a student understands.
+    A student function that returns None (the untouched stub, or a missing ``return``)
+    counts as not attempted.
     """
     if student is None or not callable(student):
-        fail(f"`{name}` should be a function, got {_show(student)}. Define it in the cell above and run it.")
+        not_attempted(f"`{name}` should be a function, got {_show(student)}. Define it in the cell above and "
+                      "run it.")
     cases = list(cases)
     for case in cases:
         args, kwargs = ((), case) if isinstance(case, dict) else (tuple(case), {})
@@ -127,14 +397,16 @@ def check_function(
         try:
             got = student(*args, **kwargs)
         except NotImplementedError:
-            fail(NOT_ATTEMPTED)
+            not_attempted()
         except CourseError:
             raise
         except Exception as exc:  # the student's bug, reported in one line
             where = describe(case) if describe else "one of the test inputs"
-            fail(f"`{name}` raised {type(exc).__name__}: {exc} (on {where}). Hint: {hint}")
+            fail(f"`{name}` raised {type(exc).__name__}: {exc} (on {where}).", hint)
+        if got is None and want is not None:
+            not_attempted(f"`{name}` returned None: " + NOT_ATTEMPTED + " (Inside a function, end with `return`.)")
         problem = _compare(got, want, rtol, atol)
         if problem:
             where = describe(case) if describe else f"the input {_show(case)}"
-            fail(f"`{name}` on {where}: {problem}. Hint: {hint}")
+            fail(f"`{name}` on {where}: {problem}.", hint)
     passed(f"`{name}` agrees with the reference on all {len(cases)} test inputs.")

@@ -9,3 +9,5 @@ c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 c.CourseDirectory.root = "."
 c.CourseDirectory.course_id = "cnn-course"
 c.ClearSolutions.code_stub = {"python": CODE_STUB}
+# Training cells (notebooks 04-07) run for minutes in full mode: nbgrader's default per-cell limit is too short.
+c.Execute.timeout = 1800

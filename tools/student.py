@@ -142,32 +142,49 @@ def exercise_roles(nb) -> dict[int, str]:
     return roles
 
 
-def run_edition(path: str | Path, timeout: int = 600) -> dict:
+def run_edition(path: str | Path, timeout: int = 600, strict: bool = False) -> dict:
     """Execute a notebook as a student would (cwd = its folder), carrying on past errors.
 
-    Returns ``{"path", "seconds", "errors": [{"cell", "role", "ename", "evalue"}], "roles": {...}}``
-    where ``role`` is "solution", "check" or "other". Quick mode comes from the environment
-    (``./course test`` sets ``COURSE_QUICK=1``).
+    Returns ``{"path", "seconds", "errors": [{"cell", "role", "ename", "evalue"}], "roles": {...},
+    "texts": {cell: printed text}, "executed": [cell indices]}`` where ``role`` is "solution", "check"
+    or "other". Quick mode comes from the environment (``./course test`` sets ``COURSE_QUICK=1``).
+    The self-checks behave as in a student's kernel (a miss prints its line) unless ``strict``
+    (a miss raises, as under nbgrader).
     """
+    import os
     import time
 
     from nbclient import NotebookClient
 
+    from course_utils.checks import GRADER_ENV, STRICT_ENV
+
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     roles = exercise_roles(nb)
+    env = {k: v for k, v in os.environ.items() if k not in (STRICT_ENV, GRADER_ENV, "PYTEST_CURRENT_TEST")}
+    if strict:
+        env[STRICT_ENV] = "1"
     start = time.monotonic()
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
-    errors = []
+    client.execute(env=env)
+    errors, texts, executed = [], {}, []
     for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if cell.get("execution_count") is not None:
+            executed.append(i)
+        text = []
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 errors.append({"cell": i, "role": roles.get(i, "other"), "ename": out.get("ename"),
                                "evalue": out.get("evalue", ""), "source": cell.source[:200]})
+            elif out.get("output_type") == "stream":
+                text.append(out.get("text", ""))
+        texts[str(i)] = "".join(text)
     return {"path": str(path), "seconds": time.monotonic() - start, "errors": errors,
-            "roles": {str(k): v for k, v in roles.items()}}
+            "roles": {str(k): v for k, v in roles.items()}, "texts": texts, "executed": executed,
+            "n_code": sum(1 for c in nb.cells if c.cell_type == "code")}
 
 
 def solution_lines(source_text: str) -> list[str]:

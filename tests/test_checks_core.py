@@ -236,3 +236,12 @@ def test_fail_without_hint_and_duplicate_keys():
     assert str(err.value) == "plain problem"
     with pytest.raises(ValueError, match="used twice"):
         exercise("00-scale-pixels", "again")(lambda x: None)
+
+
+def test_interactive_block_prints_even_where_grading_is_on(monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with checks.interactive():
+        check_value(4, 3, name="n", hint="count again")
+    assert "❌ Not yet." in capsys.readouterr().out
+    with pytest.raises(CheckFailed):
+        check_value(4, 3, name="n", hint="count again")

@@ -32,6 +32,7 @@ value is computed when the check runs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -51,11 +52,29 @@ STRICT_ENV = "COURSE_STRICT_CHECKS"
 GRADER_ENV = "NBGRADER_EXECUTION"
 
 
+_FORCE_INTERACTIVE: list[bool] = []
+
+
 def strict() -> bool:
     """True where a miss must raise: under nbgrader (autograde, validate) or with ``COURSE_STRICT_CHECKS=1``."""
+    if _FORCE_INTERACTIVE:
+        return False
     if os.environ.get(GRADER_ENV):
         return True
     return os.environ.get(STRICT_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@contextlib.contextmanager
+def interactive():
+    """Inside this block a miss prints its line as in a student's kernel, even where grading is on.
+
+    For a notebook's own demonstration of a miss (notebook 00), which must not fail under nbgrader or the tests.
+    """
+    _FORCE_INTERACTIVE.append(True)
+    try:
+        yield
+    finally:
+        _FORCE_INTERACTIVE.pop()
 
 
 class CheckFailed(CourseError, AssertionError):

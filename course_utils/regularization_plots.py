@@ -1,7 +1,8 @@
-"""Figure layout for notebook 07 (overfitting, dropout, augmentation).
+"""Figure layout and measuring helpers for notebook 07 (overfitting, dropout, augmentation).
 
 What would distract from the lesson lives here: a row of bar charts that
-compares models on measured quantities (seconds per epoch, accuracy, gap).
+compares models on measured quantities (seconds per epoch, accuracy, gap), and
+``multiply_adds``, the work of one image's forward pass read off a Keras model.
 Every number plotted is computed in the notebook; learning curves use
 ``course_utils.visualize.plot_learning_curves``.
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from .errors import CourseValueError
 
-__all__ = ["plot_bars"]
+__all__ = ["plot_bars", "multiply_adds"]
 
 
 def plot_bars(names: Sequence[str], panels, *, title: str | None = None, xlabel: str = "model",
@@ -61,3 +62,24 @@ def plot_bars(names: Sequence[str], panels, *, title: str | None = None, xlabel:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def multiply_adds(model) -> int:
+    """Multiply-adds of one image's forward pass through the ``Conv2D`` and ``Dense`` layers of a built model.
+
+    A convolution layer does (output height x output width x filters) x (k x k x input channels) of them,
+    a dense layer (inputs x units); pooling, biases and activations are left out (they are comparatively few).
+    """
+    import keras
+
+    if not isinstance(model, keras.Model) or not model.built:
+        raise CourseValueError(f"multiply_adds(model=...): give a built Keras model, got {type(model).__name__}.")
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            _, h, w, c_out = layer.output.shape
+            kh, kw = layer.kernel_size
+            total += h * w * c_out * kh * kw * layer.input.shape[-1]
+        elif isinstance(layer, keras.layers.Dense):
+            total += layer.input.shape[-1] * layer.units
+    return int(total)

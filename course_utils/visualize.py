@@ -13,6 +13,9 @@ these functions only lay out the figures::
     plot_confusion_matrix(y_test, y_pred, class_names)
     most_confused(y_test, y_pred, class_names, top=3)     # [(true, predicted, count), ...]
     plot_misclassified(x_test, y_test, y_pred, class_names)
+    image_grid(x_train[:16], titles)                      # titles never overlap the row above
+    plot_bars(results, ["test accuracy", "parameters"])   # one bar chart per column of a table
+    plot_kernels_before_after(initial, trained)           # first-layer kernels: random start vs learned
 
 TensorFlow/Keras is imported only by the functions that need a model.
 """
@@ -26,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .errors import CourseValueError
-from .plotting import show_images
+from .plotting import show_images  # noqa: F401 - kept: older code imported it from here
 
 __all__ = [
     "feature_maps",
@@ -36,6 +39,9 @@ __all__ = [
     "plot_confusion_matrix",
     "most_confused",
     "plot_misclassified",
+    "image_grid",
+    "plot_bars",
+    "plot_kernels_before_after",
 ]
 
 
@@ -488,6 +494,118 @@ def plot_misclassified(images, y_true, y_pred, class_names=None, *, max_images: 
     idx = wrong[:max_images]
     name = (lambda k: names[k]) if names else str
     titles = [f"true: {name(t[i])}\npred: {name(p[i])}" for i in idx]
-    return show_images(images[idx], titles, ncols=min(ncols, len(idx)), size=1.5,
-                       suptitle=title or f"{len(idx)} of {wrong.size:,} misclassified examples "
-                                         f"({wrong.size / len(t):.1%} of {len(t):,})")
+    return image_grid(images[idx], titles, ncols=min(ncols, len(idx)), size=1.5,
+                      suptitle=title or f"{len(idx)} of {wrong.size:,} misclassified examples "
+                                        f"({wrong.size / len(t):.1%} of {len(t):,})")
+
+
+# --------------------------------------------------------------------------- image grids, bar charts, kernels
+
+
+def image_grid(images, titles=None, *, ncols: int = 8, cmap: str = "gray", size: float = 1.6,
+               suptitle: str | None = None, vmin=None, vmax=None):
+    """A grid of images with titles that never overlap the row above; returns the Figure.
+
+    Like :func:`course_utils.plotting.show_images`, but each row gets room for its
+    titles (one line per line of the longest title) and the layout is solved by
+    matplotlib's constrained layout, so a second row's titles stay clear of the
+    first row's images.
+    """
+    images = list(images) if not isinstance(images, np.ndarray) else [im for im in images]
+    if not images:
+        raise CourseValueError("image_grid() got no images: pass a non-empty list or array of images.")
+    if titles is not None and len(titles) != len(images):
+        raise CourseValueError(f"image_grid() got {len(images)} images but {len(titles)} titles: give one title "
+                               "per image.")
+    ncols = max(1, min(ncols, len(images)))
+    nrows = math.ceil(len(images) / ncols)
+    title_lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    row_height = size + 0.2 * title_lines
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, row_height * nrows + (0.5 if suptitle else 0)),
+                             squeeze=False, layout="constrained")
+    for ax in axes.flat:
+        ax.axis("off")
+    for i, image in enumerate(images):
+        image = np.asarray(image)
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
+        if image.ndim not in (2, 3):
+            raise CourseValueError(f"image_grid(): image {i} has shape {image.shape}; expected (H, W) or (H, W, 3).")
+        ax = axes.flat[i]
+        ax.imshow(image, cmap=cmap if image.ndim == 2 else None, vmin=vmin, vmax=vmax, interpolation="nearest")
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def _bar_label(value) -> str:
+    value = float(value)
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def plot_bars(table, columns: Sequence[str], *, title: str | None = None, colors=None, ylims=None,
+              size: tuple[float, float] = (3.6, 3.2)):
+    """One bar chart per column of a pandas DataFrame (rows = bars), each bar labelled with its value.
+
+    The labels sit just above the bars and every subplot gets head room above
+    the tallest label, so a label never touches the subplot's title.  ``ylims``
+    maps a column to its (bottom, top) limits (the head room is added on top).
+    """
+    columns = list(columns)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise CourseValueError(f"plot_bars(): the table has no column {missing[0]!r}; it has "
+                               f"{', '.join(map(repr, table.columns))}.")
+    if not columns:
+        raise CourseValueError("plot_bars(): give at least one column.")
+    names = [str(i) for i in table.index]
+    colors = colors or [plt.cm.viridis(x) for x in np.linspace(0.15, 0.75, len(names))]
+    fig, axes = plt.subplots(1, len(columns), figsize=(size[0] * len(columns), size[1]), squeeze=False,
+                             layout="constrained")
+    for ax, column in zip(axes[0], columns):
+        values = np.asarray(table[column], dtype=float)
+        bars = ax.bar(names, values, color=colors[: len(names)])
+        ax.bar_label(bars, labels=[_bar_label(v) for v in values], padding=2, fontsize=9)
+        bottom, top = (ylims or {}).get(column, (0.0, float(np.nanmax(values)) if len(values) else 1.0))
+        ax.set_ylim(bottom, bottom + (top - bottom) * 1.18)  # head room for the labels
+        ax.set_title(column)
+        ax.set_xlabel(table.index.name or "")
+        ax.set_ylabel(column)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_kernels_before_after(initial, trained, *, max_kernels: int = 16, title: str | None = None):
+    """First-layer kernels of a Conv2D, as initialised (top row) and after training (bottom row).
+
+    ``initial`` and ``trained`` are the layer's weight arrays, shape (k, k, 1, filters)
+    (``layer.get_weights()[0]``), saved before and after ``fit``.  Each kernel is
+    drawn on a diverging colour map centred on 0 with one scale per column, so a
+    kernel's before/after pair is directly comparable.  Returns the Figure.
+    """
+    initial, trained = np.asarray(initial, dtype=float), np.asarray(trained, dtype=float)
+    if initial.shape != trained.shape or initial.ndim != 4 or initial.shape[2] != 1:
+        raise CourseValueError(
+            f"plot_kernels_before_after(): got shapes {initial.shape} and {trained.shape}; give two weight arrays "
+            "of the same first Conv2D layer on a grayscale input, shape (k, k, 1, filters)."
+        )
+    n = min(max_kernels, initial.shape[-1])
+    fig, axes = plt.subplots(2, n, figsize=(0.9 * n + 1.2, 2.6), squeeze=False, layout="constrained")
+    for j in range(n):
+        scale = max(np.abs(initial[..., 0, j]).max(), np.abs(trained[..., 0, j]).max()) or 1.0
+        for i, (label, w) in enumerate([("random start", initial), ("trained", trained)]):
+            ax = axes[i, j]
+            ax.imshow(w[..., 0, j], cmap="PuOr", vmin=-scale, vmax=scale, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if j == 0:
+                ax.set_ylabel(label, fontsize=9)
+        axes[0, j].set_title(f"{j}", fontsize=8)
+    fig.suptitle(title or f"The first {n} kernels of the first convolution: random start (top) vs trained "
+                          "(bottom)", fontsize=10)
+    return fig

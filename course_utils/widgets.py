@@ -2,7 +2,12 @@
 
 Each explorer works in JupyterLab and Colab; where no widget frontend exists
 (nbval, exported slides) its cell still shows a static figure of the default
-setting.
+setting.  Where a widget view cannot render, Jupyter frontends show the output's
+``text/plain`` form instead; every explorer's controls box makes that the readable
+:data:`STATIC_NOTE` (not ``VBox(children=(...``).  That is what JupyterLab's live
+slides (jupyterlab-rise 0.43.1) show with jupyterlab_widgets >= 3.0.11: RISE's
+slideshow page lacks the shared ``@jupyterlab/console`` module that those widget
+managers need, so no widget renders there; the figure below the note still shows.
 """
 
 from __future__ import annotations
@@ -26,12 +31,14 @@ def _figure_png(fig, dpi: int = 80):
     return Image(data=buffer.getvalue(), format="png")
 
 
-STATIC_NOTE = "[interactive controls: run this cell in JupyterLab or Colab; the figure shows the default setting]"
+# At most 110 characters: ipywidgets cuts a longer text/plain form with "…".
+STATIC_NOTE = ("[interactive controls: they show where widgets run (JupyterLab, Colab); "
+               "the figure shows the starting setting]")
 
 
 def _box(kind: str, children):
-    """An ipywidgets HBox/VBox whose plain-text form (nbval, exported slides: no widget frontend)
-    is :data:`STATIC_NOTE` instead of ``HBox(children=(...``."""
+    """An ipywidgets HBox/VBox whose plain-text form (nbval, exported slides, live slides where no
+    widget view renders) is :data:`STATIC_NOTE` instead of ``HBox(children=(...``."""
     import ipywidgets as W
 
     base = getattr(W, kind)
@@ -290,7 +297,7 @@ class PoolingExplorer(_Explorer):
         self.result = W.HTML()
         for w in (self.mode, self.size, self.stride):
             w.observe(self.redraw, names="value")
-        self.controls = W.VBox([self.mode, W.HBox([self.size, self.stride]), self.result])
+        self.controls = _box("VBox", [self.mode, W.HBox([self.size, self.stride]), self.result])
         self.draw()
 
     def output_shape(self) -> tuple[int, int]:

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-pytest.importorskip("ipywidgets")
+ipywidgets = pytest.importorskip("ipywidgets")
 
 from course_utils.errors import CourseValueError  # noqa: E402
 from course_utils.plotting import plot_pooling  # noqa: E402
@@ -68,9 +68,23 @@ def test_redraw_updates_the_displayed_png(fmap):
 def test_static_figure_of_default_setting_in_ipython_display(fmap, monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append((obj, kw)) or _Handle())
-    pooling_explorer(fmap)._ipython_display_()
-    assert shown[0][0].__class__.__name__ == "VBox"  # the controls
+    e = pooling_explorer(fmap)
+    e._ipython_display_()
+    assert shown[0][0] is e.controls and isinstance(e.controls, ipywidgets.VBox)  # the controls
     assert shown[1][0].format == "png" and shown[1][1] == {"display_id": True}
+
+
+def test_controls_fall_back_to_a_readable_note_where_no_widget_renders(fmap):
+    """Where no widget view renders (nbval, exported or live slides) a frontend shows text/plain:
+    the note, like the other explorers, not ``VBox(children=(ToggleButtons(...``."""
+    from course_utils.widgets import STATIC_NOTE
+
+    e = pooling_explorer(fmap)
+    bundle = e.controls._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(e.controls) == STATIC_NOTE
+    assert "children" not in bundle["text/plain"]
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == e.controls.model_id
+    assert list(e.controls.children[:1]) == [e.mode] and e.result in e.controls.children
 
 
 class _Handle:

@@ -184,7 +184,7 @@ def test_demo_deck_in_chromium(demo, tmp_path):
     text = deck.read_text(encoding="utf-8")
     assert text.count("data:image/png;base64") >= 1  # executed: the figure is on the slide
     plain = _plain(text)
-    assert "v ** 3" not in plain and "raise NotImplementedError()" in plain  # exercises as students see them
+    assert "v ** 3" not in plain and "# YOUR CODE HERE" in plain  # exercises as students see them (the stub)
     assert re.search(r"\[\s*0\s+1\s+4\s+9\s+16\]", plain)  # and the printed output
     assert "colab-badge.svg" not in text
 
@@ -194,7 +194,7 @@ def test_solutions_flag_keeps_the_solution(demo):
     deck = slides.export(slides.for_slides(nbformat.read(path, as_version=4), solutions=True), "with_solutions",
                          folder / "slides")
     plain = _plain(deck.read_text(encoding="utf-8"))
-    assert "return v ** 3" in plain and "NotImplementedError" not in plain
+    assert "return v ** 3" in plain and "# YOUR CODE HERE" not in plain
     # Through build_deck (what the command runs) the deck gets its own name beside the students' deck.
     built, _ = slides.build_deck(str(path), str(folder / "slides"), execute_it=False, solutions=True)
     assert Path(built).name == "98_demo.solutions.slides.html"

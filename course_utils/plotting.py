@@ -28,8 +28,12 @@ def show_images(images, titles=None, *, ncols: int = 8, cmap: str = "gray", size
         raise CourseValueError(f"show_images() got {len(images)} images but {len(titles)} titles: give one title per image.")
     ncols = max(1, min(ncols, len(images)))
     nrows = math.ceil(len(images) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)),
-                             squeeze=False)
+    # each row gets room for its titles (one line per line of the longest), and matplotlib's constrained
+    # layout keeps a row's titles clear of the images above it
+    title_lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    row_height = size + 0.2 * title_lines
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, row_height * nrows + (0.5 if suptitle else 0)),
+                             squeeze=False, layout="constrained")
     for ax in axes.flat:
         ax.axis("off")
     for i, image in enumerate(images):
@@ -44,7 +48,6 @@ def show_images(images, titles=None, *, ncols: int = 8, cmap: str = "gray", size
             ax.set_title(str(titles[i]), fontsize=9)
     if suptitle:
         fig.suptitle(suptitle)
-    fig.tight_layout()
     return fig
 
 

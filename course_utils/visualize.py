@@ -22,14 +22,13 @@ TensorFlow/Keras is imported only by the functions that need a model.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .errors import CourseValueError
-from .plotting import show_images  # noqa: F401 - kept: older code imported it from here
+from .plotting import show_images  # noqa: F401 - also image_grid below; older code imported it from here
 
 __all__ = [
     "feature_maps",
@@ -502,42 +501,8 @@ def plot_misclassified(images, y_true, y_pred, class_names=None, *, max_images: 
 # --------------------------------------------------------------------------- image grids, bar charts, kernels
 
 
-def image_grid(images, titles=None, *, ncols: int = 8, cmap: str = "gray", size: float = 1.6,
-               suptitle: str | None = None, vmin=None, vmax=None):
-    """A grid of images with titles that never overlap the row above; returns the Figure.
-
-    Like :func:`course_utils.plotting.show_images`, but each row gets room for its
-    titles (one line per line of the longest title) and the layout is solved by
-    matplotlib's constrained layout, so a second row's titles stay clear of the
-    first row's images.
-    """
-    images = list(images) if not isinstance(images, np.ndarray) else [im for im in images]
-    if not images:
-        raise CourseValueError("image_grid() got no images: pass a non-empty list or array of images.")
-    if titles is not None and len(titles) != len(images):
-        raise CourseValueError(f"image_grid() got {len(images)} images but {len(titles)} titles: give one title "
-                               "per image.")
-    ncols = max(1, min(ncols, len(images)))
-    nrows = math.ceil(len(images) / ncols)
-    title_lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
-    row_height = size + 0.2 * title_lines
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, row_height * nrows + (0.5 if suptitle else 0)),
-                             squeeze=False, layout="constrained")
-    for ax in axes.flat:
-        ax.axis("off")
-    for i, image in enumerate(images):
-        image = np.asarray(image)
-        if image.ndim == 3 and image.shape[-1] == 1:
-            image = image[..., 0]
-        if image.ndim not in (2, 3):
-            raise CourseValueError(f"image_grid(): image {i} has shape {image.shape}; expected (H, W) or (H, W, 3).")
-        ax = axes.flat[i]
-        ax.imshow(image, cmap=cmap if image.ndim == 2 else None, vmin=vmin, vmax=vmax, interpolation="nearest")
-        if titles is not None:
-            ax.set_title(str(titles[i]), fontsize=9)
-    if suptitle:
-        fig.suptitle(suptitle)
-    return fig
+# The titled image grid is plotting.show_images (titles clear of the row above); notebook 04 calls it by this name.
+image_grid = show_images
 
 
 def _bar_label(value) -> str:

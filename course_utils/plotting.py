@@ -1,4 +1,11 @@
-"""Figure layout for the notebooks: what would distract from the lesson.
+"""Figures of arrays for notebooks 00-03: images, kernels, and the arithmetic of a convolution or a pooling.
+
+Where a figure helper belongs: here when it draws arrays and no model (image grids, a kernel,
+an input beside its filtered output, the convolution-arithmetic and pooling diagrams);
+:mod:`course_utils.visualize` when it draws a Keras model or what training measured (feature
+maps, learning curves, confusion matrices, bar charts comparing models); :mod:`course_utils.widgets`
+for the interactive versions, which call these functions.  Sizes and outputs come from
+:mod:`course_utils.reference` (one size formula), never re-derived here.
 
 Every figure has a title; images use colour maps that colour-blind students can
 read (``gray`` for intensities, ``viridis`` for signed or scalar maps).
@@ -25,7 +32,8 @@ def show_images(images, titles=None, *, ncols: int = 8, cmap: str = "gray", size
     if not images:
         raise CourseValueError("show_images() got no images: pass a non-empty list or array of images.")
     if titles is not None and len(titles) != len(images):
-        raise CourseValueError(f"show_images() got {len(images)} images but {len(titles)} titles: give one title per image.")
+        raise CourseValueError(
+            f"show_images() got {len(images)} images but {len(titles)} titles: give one title per image.")
     ncols = max(1, min(ncols, len(images)))
     nrows = math.ceil(len(images) / ncols)
     # each row gets room for its titles (one line per line of the longest), and matplotlib's constrained
@@ -190,7 +198,7 @@ def plot_conv_arithmetic(n: int, f: int, *, padding=0, stride: int = 1, position
     """
     from matplotlib.patches import Rectangle
 
-    from .reference.conv import normalize_padding, normalize_stride, same_padding
+    from .reference.conv import axis_padding, normalize_padding, normalize_stride, window_count
 
     for name, value in (("n", n), ("f", f)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
@@ -200,16 +208,11 @@ def plot_conv_arithmetic(n: int, f: int, *, padding=0, stride: int = 1, position
         raise CourseValueError(f"stride={stride!r}: the diagram uses one stride for both axes, a whole number >= 1.")
     s = s[0]
     pad = normalize_padding(padding)
-    if pad == "valid":
-        before = after = 0
-    elif pad == "same":
-        before, after = same_padding(n, f, s)
-    else:
-        if pad[0] != pad[1]:
-            raise CourseValueError(f"padding={padding!r}: the diagram uses one padding for both axes.")
-        before = after = pad[0]
+    if not isinstance(pad, str) and pad[0] != pad[1]:
+        raise CourseValueError(f"padding={padding!r}: the diagram uses one padding for both axes.")
+    before, after = axis_padding(n, f, pad, s)
     total = n + before + after
-    out = (total - f) // s + 1 if total >= f else 0
+    out = window_count(total, f, s)
 
     if fig is None and ax is None:
         fig = plt.figure(figsize=(8.5, 4.4))
@@ -280,7 +283,7 @@ def plot_pooling(x, *, size=2, stride=None, mode: str = "max", fig=None, annotat
     """
     from matplotlib.patches import Rectangle
 
-    from .reference.pool import _mode, _positive_pair, pool2d
+    from .reference.pool import pool2d, pool_mode, positive_pair
 
     arr = np.asarray(x, dtype=float)
     if arr.ndim == 3 and arr.shape[-1] == 1:
@@ -289,9 +292,9 @@ def plot_pooling(x, *, size=2, stride=None, mode: str = "max", fig=None, annotat
         raise CourseValueError(f"x has shape {arr.shape}: plot_pooling draws one 2-D map (H, W) or (H, W, 1); "
                                "for several channels, plot one channel, e.g. x[..., 0].")
     out = pool2d(arr, size=size, stride=stride, mode=mode)  # validates size, stride and mode
-    ph, pw = _positive_pair("size", size)
-    sh, sw = _positive_pair("stride", size if stride is None else stride)
-    kind = "max" if _mode(mode) == "max" else "average"
+    ph, pw = positive_pair("size", size)
+    sh, sw = positive_pair("stride", size if stride is None else stride)
+    kind = "max" if pool_mode(mode) == "max" else "average"
     H, W = arr.shape
     oh, ow = out.shape
     if annotate is None:
@@ -352,4 +355,90 @@ def plot_pooling(x, *, size=2, stride=None, mode: str = "max", fig=None, annotat
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- measured series (notebook 04)
+
+SERIES_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def plot_series(x, series, *, xlabel: str, ylabel: str, title: str, size: tuple[float, float] = (6.0, 3.5)):
+    """One line per named series over a shared x axis, e.g. each model's accuracy against a shift.
+
+    ``x``: the x values (one per measurement).  ``series``: a dict ``{name: one y value per x}``.
+    Each series gets its own marker as well as its own colour, so the lines stay apart in
+    grayscale too.  Returns the Figure.
+    """
+    from collections.abc import Mapping
+
+    x = np.asarray(x, dtype=float).ravel()
+    if x.size == 0:
+        raise CourseValueError("plot_series(x=...): give at least one x value, e.g. x=[0, 1, 2].")
+    if not isinstance(series, Mapping) or not series:
+        raise CourseValueError("plot_series(series=...): give a non-empty dict {name: values}, e.g. "
+                               "{'dense': acc_dense, 'CNN': acc_cnn}.")
+    for name, values in series.items():
+        if len(np.ravel(values)) != x.size:
+            raise CourseValueError(f"plot_series(): series {name!r} has {len(np.ravel(values))} values for "
+                                   f"{x.size} x values; give one value per x.")
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    for i, (name, values) in enumerate(series.items()):
+        ax.plot(x, np.ravel(values), marker=SERIES_MARKERS[i % len(SERIES_MARKERS)], label=str(name))
+    if x.size <= 12:
+        ax.set_xticks(x)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def show_signed_maps(maps, titles, *, inputs=(), input_titles=(), suptitle: str | None = None, size: float = 3.0,
+                     limit: float | None = None, cmap: str = "RdBu_r", label: str = "response"):
+    """Feature maps side by side on ONE signed colour scale, after the images they came from; returns the Figure.
+
+    ``maps``: 2-D arrays (H, W) of responses of any sign, one per title in ``titles``.  Every map
+    shares the limits -``limit``..+``limit`` (default: the largest absolute value over all maps), so
+    0 is the middle colour (white with ``RdBu_r``: red positive, blue negative) and one colour bar
+    reads them all.  ``inputs``: images drawn first, as they are: (H, W, 3) colour, or (H, W)
+    grayscale (on the fixed scale 0..1 when its values lie there, so a flat image stays flat).
+    """
+    maps = [np.asarray(m, dtype=float) for m in maps]
+    inputs = [np.asarray(im) for im in inputs]
+    titles, input_titles = list(titles), list(input_titles)
+    if not maps:
+        raise CourseValueError("show_signed_maps() got no maps: pass a non-empty list of 2-D feature maps.")
+    if len(titles) != len(maps) or len(input_titles) != len(inputs):
+        raise CourseValueError(
+            f"show_signed_maps() got {len(maps)} maps with {len(titles)} titles and {len(inputs)} inputs with "
+            f"{len(input_titles)} input_titles: give one title per map and per input.")
+    for i, m in enumerate(maps):
+        if m.ndim != 2:
+            raise CourseValueError(f"show_signed_maps(): map {i} has shape {m.shape}; expected a 2-D map (H, W), "
+                                   "e.g. one channel fmap[..., 0].")
+    if limit is None:
+        limit = max(float(np.abs(m).max()) for m in maps) or 1.0
+    elif not limit > 0:
+        raise CourseValueError(f"show_signed_maps(limit={limit!r}): give a positive number, or None for the largest.")
+    n = len(inputs) + len(maps)
+    fig, axes = plt.subplots(1, n, figsize=(size * n + 1.0, size), squeeze=False, layout="constrained")
+    axes = list(axes[0])
+    for ax, image, title in zip(axes, inputs, input_titles):
+        if image.ndim == 2:
+            in_unit = image.dtype.kind == "f" and image.min() >= 0 and image.max() <= 1
+            ax.imshow(image, cmap="gray", vmin=0 if in_unit else None, vmax=1 if in_unit else None)
+        else:
+            ax.imshow(image)
+        ax.set_title(title, fontsize=10)
+    for ax, fmap, title in zip(axes[len(inputs):], maps, titles):
+        shown = ax.imshow(fmap, cmap=cmap, vmin=-limit, vmax=limit)
+        ax.set_title(title, fontsize=10)
+    for ax in axes:
+        ax.set_xlabel("column")
+    axes[0].set_ylabel("row")
+    fig.colorbar(shown, ax=axes, shrink=0.8, label=label)
+    if suptitle:
+        fig.suptitle(suptitle)
     return fig

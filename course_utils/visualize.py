@@ -1,5 +1,11 @@
-"""Figures for looking inside trained models: feature maps, learning curves,
-confusion matrices and misclassified examples.
+"""Figures of models and their results (notebooks 04-07): feature maps, learning curves,
+confusion matrices, misclassified examples, bar charts that compare models.
+
+Where a figure helper belongs: a figure of *arrays* (images, kernels, the arithmetic of a
+convolution or a pooling, no model involved) is :mod:`course_utils.plotting`; a figure of a
+*Keras model or what training and evaluation measured* (layers, histories, predictions,
+per-model results) is here; interactive figures are :mod:`course_utils.widgets`, which draw
+with these two.  ``course_utils.regularization_plots`` only keeps notebook 07's old import names.
 
 The lesson (the model, the ``fit`` call, the accuracy) stays in the notebook;
 these functions only lay out the figures::
@@ -15,6 +21,7 @@ these functions only lay out the figures::
     plot_misclassified(x_test, y_test, y_pred, class_names)
     image_grid(x_train[:16], titles)                      # titles never overlap the row above
     plot_bars(results, ["test accuracy", "parameters"])   # one bar chart per column of a table
+    plot_bar_panels(["base", "deeper"], {"test accuracy": [0.84, 0.86]})  # the same from a dict
     plot_kernels_before_after(initial, trained)           # first-layer kernels: random start vs learned
 
 TensorFlow/Keras is imported only by the functions that need a model.
@@ -22,7 +29,8 @@ TensorFlow/Keras is imported only by the functions that need a model.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -40,6 +48,7 @@ __all__ = [
     "plot_misclassified",
     "image_grid",
     "plot_bars",
+    "plot_bar_panels",
     "plot_kernels_before_after",
 ]
 
@@ -165,7 +174,8 @@ def _resolve(model, layers, candidates):
             )
         chosen.append(item)
     if not chosen:
-        raise CourseValueError("plot_activations(layers=[]): give at least one layer, or None for all conv/pool layers.")
+        raise CourseValueError(
+            "plot_activations(layers=[]): give at least one layer, or None for all conv/pool layers.")
     return chosen
 
 
@@ -205,7 +215,7 @@ def _record_calls(model, batch):
 def _run(model, batch):
     try:
         return model(batch, training=False)
-    except Exception as exc:  # the image does not fit the model: say so in one line
+    except Exception as exc:  # noqa: BLE001 - the image does not fit the model: say so in one line
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise CourseValueError(
             f"plot_activations(): the model could not run on an image of shape {batch.shape[1:]} "
@@ -542,6 +552,47 @@ def plot_bars(table, columns: Sequence[str], *, title: str | None = None, colors
         ax.set_ylabel(column)
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def plot_bar_panels(names: Sequence[str], panels, *, title: str | None = None, xlabel: str = "model",
+                    fmt: str = "{:.3g}", figsize=None):
+    """One bar chart per measured quantity, the same models along each x axis.
+
+    ``names``: the models (x tick labels).  ``panels``: a dict ``{y-axis label:
+    one value per model}``.  Each bar is labelled with its value (``fmt``).
+    Returns the matplotlib Figure.
+    """
+    names = [str(n) for n in names]
+    if not names:
+        raise CourseValueError("plot_bars(names=[]): give at least one model name.")
+    if not isinstance(panels, Mapping) or not panels:
+        raise CourseValueError(
+            f"plot_bars(panels=...) needs a non-empty dict {{y-axis label: values}}, got {type(panels).__name__}."
+        )
+    for label, values in panels.items():
+        if len(values) != len(names):
+            raise CourseValueError(
+                f"plot_bars(): panel {label!r} has {len(values)} values for {len(names)} models {names}; "
+                "give one value per model."
+            )
+    figsize = figsize or (3.6 * len(panels) + 0.5, 3.4)
+    fig, axes = plt.subplots(1, len(panels), figsize=figsize, squeeze=False)
+    colours = plt.get_cmap("viridis")(np.linspace(0.15, 0.85, len(names)))
+    for ax, (label, values) in zip(axes.flat, panels.items()):
+        values = np.asarray(values, dtype=float)
+        bars = ax.bar(names, values, color=colours)
+        for bar, value in zip(bars, values):
+            ax.annotate(fmt.format(value), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        ha="center", va="bottom", fontsize=9)
+        ax.set_ylabel(label)
+        ax.set_xlabel(xlabel)
+        ax.set_title(label, fontsize=10)
+        ax.margins(y=0.15)
+        ax.tick_params(axis="x", labelrotation=15)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 

@@ -16,7 +16,6 @@ import numpy as np
 
 from .errors import CourseValueError
 
-
 # --------------------------------------------------------------------------- shared plumbing
 
 
@@ -44,6 +43,18 @@ def _box(kind: str, children):
     base = getattr(W, kind)
     box_cls = type(kind, (base,), {"__repr__": lambda self: STATIC_NOTE, "__module__": base.__module__})
     return box_cls(children)
+
+
+def _translate_labels(widget) -> None:
+    """Show the labels of a controls box in the notebook's language (course_utils.i18n; values stay as they are)."""
+    from .i18n import tr
+
+    if getattr(widget, "description", ""):
+        widget.description = tr(widget.description)
+    if type(widget).__name__ == "Label":
+        widget.value = tr(widget.value)
+    for child in getattr(widget, "children", ()):
+        _translate_labels(child)
 
 
 class _Explorer:
@@ -77,6 +88,7 @@ class _Explorer:
     def _ipython_display_(self):
         from IPython.display import display
 
+        _translate_labels(self.controls)
         display(self.controls)
         self._handle = display(_figure_png(self.figure), display_id=True)
 
@@ -229,19 +241,18 @@ class ConvArithmeticExplorer(_Explorer):
 
     def draw(self) -> None:
         from .plotting import plot_conv_arithmetic
-        from .reference.conv import same_padding
+        from .reference.conv import axis_padding, window_count
 
         n, f, s, padding = int(self.n.value), int(self.f.value), int(self.s.value), self.padding()
         plot_conv_arithmetic(n, f, padding=padding, stride=s, position=self.position.value, fig=self.figure)
+        before, after = axis_padding(n, f, padding, s)
+        out = window_count(n + before + after, f, s)
         if padding == "same":
-            before, after = same_padding(n, f, s)
-            out = -(-n // s)
             text = (f"'same': output = ceil(n / s) = ceil({n} / {s}) = <b>{out}</b>; "
                     f"padding {before} before, {after} after")
         elif n + 2 * padding < f:
             text = f"the kernel (f={f}) is larger than the padded input (n + 2p = {n + 2 * padding}): no output"
         else:
-            out = (n + 2 * padding - f) // s + 1
             text = (f"output = floor((n + 2p - f) / s) + 1 = floor(({n} + {2 * padding} - {f}) / {s}) + 1"
                     f" = <b>{out}</b>")
         self.result.value = text

@@ -17,12 +17,13 @@ import pytest
 
 from course_utils.checks import NOT_ATTEMPTED, CheckFailed, exercises, reset
 from course_utils.checks import color as check
-from tools.student import CODE_STUB, solution_lines
+from tools.student import solution_lines
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 skimage_color = pytest.importorskip("skimage.color")
 from keras import layers  # noqa: E402
+from nbcells import run_exercise_cells  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "06_color_cifar10.ipynb"
@@ -43,18 +44,7 @@ def _namespace(*, student: bool) -> dict:
 
     ns = {"np": np, "keras": keras, "layers": layers, "tf": tf, "skimage": skimage, "SOBEL_X": SOBEL_X,
           "check": check}
-    stub = "\n".join(CODE_STUB.splitlines())
-    for cell in _notebook().cells:
-        if cell.cell_type != "code":
-            continue
-        src = cell.source
-        if "### BEGIN SOLUTION" in src:
-            if student:
-                src = SOLUTION.sub(lambda m: "\n".join(m.group(1) + line for line in stub.splitlines()), src)
-            exec(src, ns)  # noqa: S102 - our own notebook's code
-        elif src.lstrip().startswith(LESSON_CELLS):
-            exec(src, ns)  # noqa: S102
-    return ns
+    return run_exercise_cells(NOTEBOOK.name, student=student, namespace=ns, lesson=LESSON_CELLS)
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +95,8 @@ def test_every_exercise_is_covered():
 def test_check_cells_call_the_checks_by_name_and_progress_is_last():
     cells = [c for c in _notebook().cells if c.cell_type == "code"]
     checks = [c.source.strip() for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert checks == ["check.which_weights()", "check.same_gray()", "check.model_mult_adds()",
-                      "check.fix_model()", "check.design_budget()"]
+    assert checks == ["check.which_weights()", "check.green_level()", "check.model_mult_adds()",
+                      "check.build_fixed()", "check.design_model()"]
     assert cells[-1].source.startswith("check.progress()")
 
 
@@ -156,15 +146,16 @@ def test_colour_filter_map_is_a_channel_sum_of_loops(nb):
 # --------------------------------------------------------------------------- 2. same gray (explain)
 
 
-def test_same_gray(nb, nb_student, capsys):
-    _passes(lambda: check.same_gray(nb["green_level"]), capsys)
+def test_green_level(nb, nb_student, capsys):
+    _passes(lambda: check.green_level(nb["green_level"]), capsys)
     red = skimage_color.rgb2gray(np.array([[[1.0, 0.0, 0.0]]]))[0, 0]
     full_green = skimage_color.rgb2gray(np.array([[[0.0, 1.0, 0.0]]]))[0, 0]
-    _fails(lambda: check.same_gray(1.0), "brighter", "weighted sum")   # 'same intensity' is not 'same gray'
-    _fails(lambda: check.same_gray(float(red)), "darker", "Hint 2 of 2", fresh=False)  # forgot to divide by the green weight
-    _fails(lambda: check.same_gray(float(full_green / red)), "outside [0, 1]")  # the ratio upside down
-    _fails(lambda: check.same_gray("half"), "one number")
-    err = _fails(lambda: check.same_gray(nb_student["green_level"]), "still None")
+    _fails(lambda: check.green_level(1.0), "brighter", "weighted sum")   # 'same intensity' is not 'same gray'
+    # forgot to divide by the green weight
+    _fails(lambda: check.green_level(float(red)), "darker", "Hint 2 of 2", fresh=False)
+    _fails(lambda: check.green_level(float(full_green / red)), "outside [0, 1]")  # the ratio upside down
+    _fails(lambda: check.green_level("half"), "one number")
+    err = _fails(lambda: check.green_level(nb_student["green_level"]), "still None")
     assert not err.attempted
 
 
@@ -210,15 +201,15 @@ def _variant(*, rescale: bool, softmax: bool, from_logits: bool, loss: str = "sp
     return build
 
 
-def test_fix_model(nb, nb_student, capsys):
-    _passes(lambda: check.fix_model(nb["build_fixed"]), capsys)
+def test_build_fixed(nb, nb_student, capsys):
+    _passes(lambda: check.build_fixed(nb["build_fixed"]), capsys)
     # the other correct fix: keep softmax, tell the loss it gets probabilities
-    _passes(lambda: check.fix_model(_variant(rescale=True, softmax=True, from_logits=False)), capsys)
-    _fails(lambda: check.fix_model(nb["build_broken"]), "up to 255", "what did section 4's model do")
-    _fails(lambda: check.fix_model(_variant(rescale=True, softmax=True, from_logits=True)),
+    _passes(lambda: check.build_fixed(_variant(rescale=True, softmax=True, from_logits=False)), capsys)
+    _fails(lambda: check.build_fixed(nb["build_broken"]), "up to 255", "what did section 4's model do")
+    _fails(lambda: check.build_fixed(_variant(rescale=True, softmax=True, from_logits=True)),
            "outputs probabilities", "applies it again")
-    _fails(lambda: check.fix_model(_variant(rescale=True, softmax=False, from_logits=False)), "raw scores")
-    _fails(lambda: check.fix_model(_variant(rescale=True, softmax=False, from_logits=True, loss="dense")),
+    _fails(lambda: check.build_fixed(_variant(rescale=True, softmax=False, from_logits=False)), "raw scores")
+    _fails(lambda: check.build_fixed(_variant(rescale=True, softmax=False, from_logits=True, loss="dense")),
            "not one-hot")
 
     def uncompiled():
@@ -228,9 +219,9 @@ def test_fix_model(nb, nb_student, capsys):
     def crashes():
         raise ValueError("a typo")
 
-    _fails(lambda: check.fix_model(uncompiled), "not compiled")
-    _fails(lambda: check.fix_model(crashes), "raised ValueError")
-    err = _fails(lambda: check.fix_model(nb_student["build_fixed"]), "returned None")
+    _fails(lambda: check.build_fixed(uncompiled), "not compiled")
+    _fails(lambda: check.build_fixed(crashes), "raised ValueError")
+    err = _fails(lambda: check.build_fixed(nb_student["build_fixed"]), "returned None")
     assert not err.attempted
 
 
@@ -249,16 +240,16 @@ def _stack(convs, dense, flatten=True):
     return build
 
 
-def test_design_budget(nb, nb_student, capsys):
-    _passes(lambda: check.design_budget(nb["design_model"]), capsys)
-    _passes(lambda: check.design_budget(_stack((8, 16, 32), 32)), capsys)  # another valid design
-    _fails(lambda: check.design_budget(nb["make_model"]), "Flatten receives 2,048", "Hint 1 of 2")
-    _fails(lambda: check.design_budget(_stack((16, 32, 32), 256)), "over the budget", "where do the parameters")
-    _fails(lambda: check.design_budget(_stack((16, 32), 64)), "2 Conv2D layers")
-    _fails(lambda: check.design_budget(_stack((16, 32, 32), 64, flatten=False)), "0 Flatten layers")
-    _fails(lambda: check.design_budget(lambda: keras.Sequential([keras.Input((28, 28, 3)), layers.Flatten(),
+def test_design_model(nb, nb_student, capsys):
+    _passes(lambda: check.design_model(nb["design_model"]), capsys)
+    _passes(lambda: check.design_model(_stack((8, 16, 32), 32)), capsys)  # another valid design
+    _fails(lambda: check.design_model(nb["make_model"]), "Flatten receives 2,048", "Hint 1 of 2")
+    _fails(lambda: check.design_model(_stack((16, 32, 32), 256)), "over the budget", "where do the parameters")
+    _fails(lambda: check.design_model(_stack((16, 32), 64)), "2 Conv2D layers")
+    _fails(lambda: check.design_model(_stack((16, 32, 32), 64, flatten=False)), "0 Flatten layers")
+    _fails(lambda: check.design_model(lambda: keras.Sequential([keras.Input((28, 28, 3)), layers.Flatten(),
                                                                  layers.Dense(10)])), "input of shape")
-    err = _fails(lambda: check.design_budget(nb_student["design_model"]), "returned None")
+    err = _fails(lambda: check.design_model(nb_student["design_model"]), "returned None")
     assert not err.attempted
 
 
@@ -276,8 +267,8 @@ def test_design_statement_names_the_checks_spec():
 
 def test_check_cells_look_up_the_answers_and_progress_counts(nb, nb_student, capsys):
     """`check.x()` with no argument reads the answer from the notebook's namespace (as the check cell does)."""
-    checks = ["check.which_weights()", "check.same_gray()", "check.model_mult_adds()", "check.fix_model()",
-              "check.design_budget()"]
+    checks = ["check.which_weights()", "check.green_level()", "check.model_mult_adds()", "check.build_fixed()",
+              "check.design_model()"]
     for call in checks:
         exec(call, nb)  # noqa: S102
     out = capsys.readouterr().out
@@ -290,14 +281,14 @@ def test_check_cells_look_up_the_answers_and_progress_counts(nb, nb_student, cap
             exec(call, nb_student)  # noqa: S102
         assert not info.value.attempted
     with pytest.raises(CheckFailed, match="does not exist yet"):  # a check run before its exercise cell
-        exec("check.same_gray()", {"check": check})  # noqa: S102
+        exec("check.green_level()", {"check": check})  # noqa: S102
     check.progress()
     assert f"0 of {len(checks)} pass" in capsys.readouterr().out
 
 
 def test_not_attempted_message_is_the_course_one_for_a_missing_name():
     with pytest.raises(CheckFailed) as info:
-        exec("check.design_budget()", {"check": check})  # noqa: S102
+        exec("check.design_model()", {"check": check})  # noqa: S102
     assert "design_model" in str(info.value) and not info.value.attempted
     assert NOT_ATTEMPTED  # the shared wording exists
 

@@ -4,17 +4,19 @@ import numpy as np
 import pytest
 
 import course_utils.checks as checks
-from course_utils.checks import (NOT_ATTEMPTED, CheckFailed, check_choice, check_function, check_value, exercise,
-                                 fail, more_hint, progress)
+from course_utils.checks import (
+    NOT_ATTEMPTED,
+    CheckFailed,
+    check_choice,
+    check_function,
+    check_value,
+    exercise,
+    fail,
+    more_hint,
+    progress,
+)
 from course_utils.checks import setup as check
 from course_utils.errors import CourseError
-
-
-@pytest.fixture(autouse=True)
-def fresh_session():
-    checks.reset()
-    yield
-    checks.reset()
 
 
 def square(x):
@@ -138,7 +140,7 @@ progress_demo = checks.progress_of(__name__)
 
 def in_notebook(code: str, **names):
     """Run ``code`` with ``names`` as the notebook's global namespace (what a check cell sees)."""
-    exec(code, {"demo_square": demo_square, "demo_choice": demo_choice, **names})
+    exec(code, {"demo_square": demo_square, "demo_choice": demo_choice, **names})  # noqa: S102 - a test's own code
 
 
 def test_interactive_miss_prints_one_line_and_does_not_raise(monkeypatch, capsys):

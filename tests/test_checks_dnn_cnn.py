@@ -7,39 +7,34 @@ The solutions are read from the notebook itself; no expected value is typed in h
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
-from course_utils import checks  # noqa: E402
-from course_utils.checks import CheckFailed  # noqa: E402
-from course_utils.checks import dnn_cnn  # noqa: E402
+from conftest import assert_fails, assert_not_attempted  # noqa: E402
+from nbcells import read_notebook, run_exercise_cells  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "04_dnn_vs_cnn.ipynb"
+from course_utils.checks import CheckFailed, dnn_cnn  # noqa: E402
+
+NOTEBOOK = "04_dnn_vs_cnn.ipynb"
 SOLUTION = re.compile(r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
 
 
 def _cells():
-    return [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
+    return [c.source for c in read_notebook(NOTEBOOK).cells if c.cell_type == "code"]
 
 
 def _namespace(student: bool) -> dict:
     """The model builders and every exercise cell of the notebook, run in a fresh namespace."""
-    ns = {"np": np, "keras": keras, "tf": tf}
-    for src in _cells():
-        if src.startswith(("def make_dense", "def make_cnn", "def make_broken_model", "def make_train_dataset_broken")):
-            exec(src.split("\n\n")[0] if src.startswith("def make_train_dataset_broken") else src, ns)  # noqa: S102
-        elif "### BEGIN SOLUTION" in src:
-            if student:
-                src = SOLUTION.sub(lambda m: f"{m.group(1)}# YOUR CODE HERE\n{m.group(1)}pass", src)
-            exec(src, ns)  # noqa: S102 - our own notebook's code
-    return ns
+    def definition_only(src):  # the broken pipeline's cell also runs it: keep the function
+        return src.split("\n\n")[0] if src.startswith("def make_train_dataset_broken") else src
+
+    return run_exercise_cells(NOTEBOOK, student=student, namespace={"np": np, "keras": keras, "tf": tf},
+                              lesson=("def make_dense", "def make_cnn", "def make_broken_model",
+                                      "def make_train_dataset_broken"), trim=definition_only)
 
 
 @pytest.fixture(scope="module")
@@ -52,43 +47,6 @@ def stub():
     return _namespace(student=True)
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
-    checks.reset()
-
-
-def fails(check, *args, match):
-    with pytest.raises(CheckFailed, match=match):
-        check(*args)
-
-
-def not_attempted(check, *args):
-    with pytest.raises(CheckFailed) as info:
-        check(*args)
-    assert not info.value.attempted, str(info.value)
-
-
-def test_there_are_enough_exercises_and_the_conv_parameter_count_is_gone():
-    keys = [e.key for e in checks.exercises("dnn_cnn")]
-    assert len(keys) >= 5 and len(set(keys)) == len(keys)
-    assert not any("conv2d-params" in k for k in keys)
-    assert not any("def conv2d_params" in src for src in _cells())
-    assert _cells()[-1].strip() == "check.progress()"
-
-
-def test_no_hint_contains_solution_code():
-    """Every hint a check can show, on the wrong answers below, is free of the notebook's solution lines."""
-    solution_lines = {line.strip() for src in _cells() for m in SOLUTION.finditer(src)
-                      for line in m.group(0).splitlines()[1:-1] if line.strip()}
-    import inspect
-
-    text = inspect.getsource(dnn_cnn)
-    hints = re.findall(r"hint=\[(.*?)\]", text, re.S) + re.findall(r"fail\((.*?)\)\n", text, re.S)
-    for hint in hints:
-        for line in solution_lines:
-            assert line not in hint, f"the solution line {line!r} appears in a hint"
-
-
 # --------------------------------------------------------------------------- predict: parameters
 
 
@@ -96,14 +54,14 @@ def test_more_params(nb, stub, capsys):
     dnn_cnn.more_params(nb["more_params"], nb["make_dense"], nb["make_cnn"])
     assert "✅" in capsys.readouterr().out
     wrong = "a" if nb["more_params"] == "b" else "b"
-    fails(dnn_cnn.more_params, wrong, nb["make_dense"], nb["make_cnn"], match="image size")
-    fails(dnn_cnn.more_params, "dense", nb["make_dense"], nb["make_cnn"], match="not one of the options")
-    not_attempted(dnn_cnn.more_params, stub["more_params"], nb["make_dense"], nb["make_cnn"])
+    assert_fails(lambda: dnn_cnn.more_params(wrong, nb["make_dense"], nb["make_cnn"]), match="image size")
+    assert_fails(lambda: dnn_cnn.more_params("dense", nb["make_dense"], nb["make_cnn"]), match="not one of the options")
+    assert_not_attempted(lambda: dnn_cnn.more_params(stub["more_params"], nb["make_dense"], nb["make_cnn"]))
 
 
 def test_more_params_truth_is_computed(nb):
     """Swap the models: the right answer flips, so the truth is not typed into the check."""
-    fails(dnn_cnn.more_params, nb["more_params"], nb["make_cnn"], nb["make_dense"], match="not right")
+    assert_fails(lambda: dnn_cnn.more_params(nb["more_params"], nb["make_cnn"], nb["make_dense"]), match="not right")
 
 
 # --------------------------------------------------------------------------- predict: Flatten length
@@ -113,9 +71,10 @@ def test_flatten_length(nb, stub, capsys):
     dnn_cnn.flatten_length(nb["flatten_length"])
     assert "✅" in capsys.readouterr().out
     rounded_up = lambda n: int(np.ceil((np.ceil((n - 2) / 2) - 2) / 2)) ** 2 * 64  # noqa: E731
-    fails(dnn_cnn.flatten_length, rounded_up, match="one at a time")
-    fails(dnn_cnn.flatten_length, lambda n: ((n - 2) // 2 - 2) // 2, match="flatten_length")  # a side only
-    not_attempted(dnn_cnn.flatten_length, stub["flatten_length"])
+    assert_fails(lambda: dnn_cnn.flatten_length(rounded_up), match="one at a time")
+    assert_fails(lambda: dnn_cnn.flatten_length(lambda n: ((n - 2) // 2 - 2) // 2),  # a side only
+                 match="flatten_length")
+    assert_not_attempted(lambda: dnn_cnn.flatten_length(stub["flatten_length"]))
 
 
 # --------------------------------------------------------------------------- quantify: activation bytes
@@ -126,13 +85,15 @@ def test_activation_bytes(nb, stub, capsys):
     dnn_cnn.activation_bytes(fn, nb["make_dense"], nb["make_cnn"])
     assert "✅" in capsys.readouterr().out
     values_only = lambda m, b: fn(m, b) // 4  # noqa: E731 - forgot the 4 bytes of a float32
-    fails(dnn_cnn.activation_bytes, values_only, nb["make_dense"], nb["make_cnn"], match="float32")
+    assert_fails(lambda: dnn_cnn.activation_bytes(values_only, nb["make_dense"], nb["make_cnn"]), match="float32")
     one_image = lambda m, b: fn(m, 1)  # noqa: E731 - forgot the batch
-    fails(dnn_cnn.activation_bytes, one_image, nb["make_dense"], nb["make_cnn"], match="not the right value")
+    assert_fails(lambda: dnn_cnn.activation_bytes(one_image, nb["make_dense"], nb["make_cnn"]),
+                 match="not the right value")
     conv_only = lambda m, b: sum(int(np.prod(layer.output.shape[1:])) for layer in m.layers  # noqa: E731
                                  if "conv" in layer.name) * b * 4
-    fails(dnn_cnn.activation_bytes, conv_only, nb["make_dense"], nb["make_cnn"], match="activation_bytes")
-    not_attempted(dnn_cnn.activation_bytes, stub["activation_bytes"], nb["make_dense"], nb["make_cnn"])
+    assert_fails(lambda: dnn_cnn.activation_bytes(conv_only, nb["make_dense"], nb["make_cnn"]),
+                 match="activation_bytes")
+    assert_not_attempted(lambda: dnn_cnn.activation_bytes(stub["activation_bytes"], nb["make_dense"], nb["make_cnn"]))
 
 
 # --------------------------------------------------------------------------- predict: shifted images
@@ -161,30 +122,30 @@ def test_bigger_drop(stub):
     bound, blind, x, y = _tiny_models()
     assert dnn_cnn.shift_drop(bound, x, y) > dnn_cnn.shift_drop(blind, x, y)
     dnn_cnn.bigger_drop("a", bound, blind, x, y)  # the first model (the 'dense' one) drops more
-    fails(dnn_cnn.bigger_drop, "b", bound, blind, x, y, match="not right")
-    fails(dnn_cnn.bigger_drop, "a", blind, bound, x, y, match="not right")  # computed: swapping flips it
-    not_attempted(dnn_cnn.bigger_drop, stub["bigger_drop"], bound, blind, x, y)
+    assert_fails(lambda: dnn_cnn.bigger_drop("b", bound, blind, x, y), match="not right")
+    assert_fails(lambda: dnn_cnn.bigger_drop("a", blind, bound, x, y), match="not right")  # computed: swapping flips it
+    assert_not_attempted(lambda: dnn_cnn.bigger_drop(stub["bigger_drop"], bound, blind, x, y))
 
 
 # --------------------------------------------------------------------------- debug: from_logits
 
 
 def test_fix_logits(nb, stub, capsys):
-    dnn_cnn.fix_logits(nb["make_fixed_model"])
+    dnn_cnn.make_fixed_model(nb["make_fixed_model"])
     assert "✅" in capsys.readouterr().out
-    fails(dnn_cnn.fix_logits, nb["make_broken_model"], match="softmax runs twice|from_logits")
+    assert_fails(lambda: dnn_cnn.make_fixed_model(nb["make_broken_model"]), match="softmax runs twice|from_logits")
 
     def no_softmax_no_flag():
         model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         return model
 
-    fails(dnn_cnn.fix_logits, no_softmax_no_flag, match="raw scores")
+    assert_fails(lambda: dnn_cnn.make_fixed_model(no_softmax_no_flag), match="raw scores")
 
     def not_compiled():
         return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
 
-    fails(dnn_cnn.fix_logits, not_compiled, match="not compiled")
+    assert_fails(lambda: dnn_cnn.make_fixed_model(not_compiled), match="not compiled")
 
     def softmax_fixed():
         model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
@@ -192,28 +153,28 @@ def test_fix_logits(nb, stub, capsys):
         model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=False))
         return model
 
-    dnn_cnn.fix_logits(softmax_fixed)  # the other right fix
-    not_attempted(dnn_cnn.fix_logits, stub["make_fixed_model"])
+    dnn_cnn.make_fixed_model(softmax_fixed)  # the other right fix
+    assert_not_attempted(lambda: dnn_cnn.make_fixed_model(stub["make_fixed_model"]))
 
 
 # --------------------------------------------------------------------------- debug: the pipeline
 
 
 def test_fix_pipeline(nb, stub, capsys):
-    dnn_cnn.fix_pipeline(nb["make_train_dataset"])
+    dnn_cnn.make_train_dataset(nb["make_train_dataset"])
     assert "✅" in capsys.readouterr().out
-    fails(dnn_cnn.fix_pipeline, nb["make_train_dataset_broken"], match="frozen")
+    assert_fails(lambda: dnn_cnn.make_train_dataset(nb["make_train_dataset_broken"]), match="frozen")
 
     def shuffle_after_batch(x, y, b):
         return tf.data.Dataset.from_tensor_slices((x, y)).cache().batch(b).shuffle(1_000)
 
-    fails(dnn_cnn.fix_pipeline, shuffle_after_batch, match="only the order of the batches")
+    assert_fails(lambda: dnn_cnn.make_train_dataset(shuffle_after_batch), match="only the order of the batches")
 
     def shuffle_before_cache(x, y, b):
         return tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1_000).cache().batch(b)
 
-    fails(dnn_cnn.fix_pipeline, shuffle_before_cache, match="frozen")
-    not_attempted(dnn_cnn.fix_pipeline, stub["make_train_dataset"])
+    assert_fails(lambda: dnn_cnn.make_train_dataset(shuffle_before_cache), match="frozen")
+    assert_not_attempted(lambda: dnn_cnn.make_train_dataset(stub["make_train_dataset"]))
 
 
 # --------------------------------------------------------------------------- shift, confusion matrix
@@ -223,10 +184,10 @@ def test_shift_images(nb, stub, capsys):
     dnn_cnn.shift_images(nb["shift_images"])
     assert "✅" in capsys.readouterr().out
     wrapping = lambda im, dx, dy: np.roll(im, (dy, dx), axis=(1, 2))  # noqa: E731 - forgets the zeros
-    fails(dnn_cnn.shift_images, wrapping, match="positive dx")
+    assert_fails(lambda: dnn_cnn.shift_images(wrapping), match="positive dx")
     swapped = lambda im, dx, dy: dnn_cnn._reference_shift(im, dy, dx)  # noqa: E731 - x and y mixed up
-    fails(dnn_cnn.shift_images, swapped, match="values differ")
-    not_attempted(dnn_cnn.shift_images, stub["shift_images"])
+    assert_fails(lambda: dnn_cnn.shift_images(swapped), match="values differ")
+    assert_not_attempted(lambda: dnn_cnn.shift_images(stub["shift_images"]))
 
 
 def test_confusion_matrix(nb, stub, capsys):
@@ -238,10 +199,10 @@ def test_confusion_matrix(nb, stub, capsys):
         np.add.at(m, (p, t), 1)
         return m
 
-    fails(dnn_cnn.confusion_matrix, transposed, match="n_classes rows")
+    assert_fails(lambda: dnn_cnn.confusion_matrix(transposed), match="n_classes rows")
     too_small = lambda t, p, n: transposed(p, t, max(max(t), max(p)) + 1)  # noqa: E731 - ignores n_classes
-    fails(dnn_cnn.confusion_matrix, too_small, match="shape")
-    not_attempted(dnn_cnn.confusion_matrix, stub["confusion_matrix"])
+    assert_fails(lambda: dnn_cnn.confusion_matrix(too_small), match="shape")
+    assert_not_attempted(lambda: dnn_cnn.confusion_matrix(stub["confusion_matrix"]))
 
 
 def test_hints_come_in_steps(nb):

@@ -2,43 +2,33 @@
 hint on typical wrong answers and with the 'not attempted' message on the untouched student stub.
 
 The solutions are read from the notebook itself (the code between ``### BEGIN SOLUTION`` and
-``### END SOLUTION``); the student edition replaces that code by ``# YOUR CODE HERE`` + ``pass``.
+``### END SOLUTION``, run by tests/nbcells.py); the student edition is nbgrader's (``# YOUR CODE HERE`` + ``pass``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
+from conftest import assert_fails, assert_not_attempted  # noqa: E402
+from nbcells import exercise_sources, read_notebook, run_exercise_cells  # noqa: E402
+
 from course_utils import checks  # noqa: E402
-from course_utils.checks import CheckFailed  # noqa: E402
 from course_utils.checks import lenet  # noqa: E402
 from tools.student import solution_lines  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "05_lenet5.ipynb"
-SOLUTION = re.compile(r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
+NOTEBOOK = "05_lenet5.ipynb"
 EXERCISES = ["ex-c3-mult-adds", "ex-layer-params", "ex-epochs-run", "ex-debug-callbacks", "ex-why-sigmoid"]
 
 
-def _exercise_cells() -> list[str]:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return [c.source for c in nb.cells if c.cell_type == "code" and "### BEGIN SOLUTION" in c.source]
-
-
 def _namespace(*, student: bool) -> dict:
-    ns = {"np": np, "keras": keras}
-    for src in _exercise_cells():
-        if student:
-            src = SOLUTION.sub(lambda m: f"{m.group(1)}# YOUR CODE HERE\n{m.group(1)}pass", src)
-        exec(src, ns)  # noqa: S102 - our own notebook's code
-    return ns
+    return run_exercise_cells(NOTEBOOK, student=student, namespace={"np": np, "keras": keras})
 
 
 @pytest.fixture(scope="module")
@@ -51,41 +41,22 @@ def stub():
     return _namespace(student=True)
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
-    checks.reset()
-
-
 def _solution_lines() -> list[str]:
-    lines = [line.strip() for src in _exercise_cells() for line in solution_lines(src)]
+    lines = [line.strip() for src in exercise_sources(NOTEBOOK) for line in solution_lines(src)]
     return [line for line in lines if len(line) > 12]  # a bare ")" or "]," is not code worth hiding
 
 
 SOLUTION_LINES = _solution_lines()
 
 
-def _fails(call, *fragments) -> str:
-    """The check misses with these fragments in its message, and none of its hints holds a solution line."""
-    with pytest.raises(CheckFailed) as info:
-        call()
-    for hint in [info.value.problem, *info.value.hints]:
-        for line in SOLUTION_LINES:
-            assert line not in hint, (line, hint)
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, (fragment, message)
-    return message
-
-
-def _not_attempted(call) -> None:
-    """The untouched stub: the one-line 'not attempted' message, no hint, no miss counted."""
-    with pytest.raises(CheckFailed) as info:
-        call()
-    assert info.value.attempted is False and not info.value.hints, str(info.value)
+# The check misses with these fragments in its message, and none of its hints holds a solution line.
+_fails = functools.partial(assert_fails, solution_lines=SOLUTION_LINES)
+# The untouched stub: the one-line 'not attempted' message, no hint, no miss counted.
+_not_attempted = assert_not_attempted
 
 
 def test_every_exercise_is_covered_and_registered():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = read_notebook(NOTEBOOK)
     ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
     assert ids == EXERCISES
     keys = [e.key for e in checks.exercises("lenet")]
@@ -191,7 +162,7 @@ def test_debug_callbacks_accepts_mode_auto(capsys):
 
 
 def test_the_broken_cell_of_the_notebook_fails_the_check():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = read_notebook(NOTEBOOK)
     statement = next(c.source for c in nb.cells if c.cell_type == "markdown" and "def training_callbacks" in c.source)
     broken = re.search(r"```python\n(.*?)```", statement, re.S).group(1)
     ns = {"keras": keras, "np": np}
@@ -205,7 +176,7 @@ def test_why_sigmoid(nb, stub, capsys):
     options, ratio, slope = lenet._sigmoid_options()
     assert options["a"] and ratio < 0.1 and slope == pytest.approx(0.25, abs=1e-3)
     for wrong in [k for k, v in options.items() if not v][:2]:
-        _fails(lambda: lenet.why_sigmoid(wrong), "not right", "Hint")
+        _fails(lambda wrong=wrong: lenet.why_sigmoid(wrong), "not right", "Hint")
     _fails(lambda: lenet.why_sigmoid("z"), "not one of the options")
     _not_attempted(lambda: lenet.why_sigmoid(stub["why_sigmoid"]))
 
@@ -219,7 +190,7 @@ def test_checks_without_arguments_say_not_attempted_when_the_name_is_missing():
 def test_the_notebooks_c3_table_is_the_checks():
     import ast
 
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = read_notebook(NOTEBOOK)
     src = next(c.source for c in nb.cells if c.cell_type == "code" and "C3_TABLE = [" in c.source)
     table = ast.literal_eval(re.search(r"C3_TABLE = (\[.*?\])", src, re.S).group(1))
     assert [tuple(int(ch) for ch in reads) for reads in table] == list(lenet.C3_TABLE)

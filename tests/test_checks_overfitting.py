@@ -14,16 +14,18 @@ import pytest
 
 matplotlib.use("Agg")
 
+from nbcells import run_exercise_cells  # noqa: E402
+
 from course_utils import checks  # noqa: E402
 from course_utils.checks import NOT_ATTEMPTED, CheckFailed  # noqa: E402
 from course_utils.checks import overfitting as check  # noqa: E402
 from course_utils.errors import CourseError, CourseValueError  # noqa: E402
 from course_utils.regularization_plots import multiply_adds, plot_bars  # noqa: E402
+from tools.student import solution_lines  # noqa: E402
 
 layers = keras.layers
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "07_overfitting_dropout_augmentation.ipynb"
-SOLUTION = re.compile(r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION", re.S)
 NOT_YET = "Not attempted yet"
 
 
@@ -34,13 +36,7 @@ def _exercise_cells():
 
 def _namespace(student: bool) -> dict:
     """Run every exercise cell of notebook 07 in a fresh namespace (as the student edition has them, if asked)."""
-    ns = {"np": np, "keras": keras, "layers": layers}
-    for cell in _exercise_cells():
-        src = cell.source
-        if student:
-            src = SOLUTION.sub(lambda m: f"{m.group(1)}# YOUR CODE HERE\n{m.group(1)}pass", src)
-        exec(src, ns)  # noqa: S102 - our own notebook's code
-    return ns
+    return run_exercise_cells(NOTEBOOK.name, student=student, namespace={"np": np, "keras": keras, "layers": layers})
 
 
 @pytest.fixture(scope="module")
@@ -134,15 +130,15 @@ def _cnn(rate, where="classifier"):
 
 
 def test_dropout_placement_passes_correct(capsys):
-    assert_passes(check.dropout_placement, lambda rate: _cnn(rate), capsys)
+    assert_passes(check.build_dropout_cnn, lambda rate: _cnn(rate), capsys)
 
 
 def test_dropout_placement_passes_the_notebook_solution(solution, capsys):
-    assert_passes(check.dropout_placement, solution["build_dropout_cnn"], capsys)
+    assert_passes(check.build_dropout_cnn, solution["build_dropout_cnn"], capsys)
 
 
 def test_dropout_placement_stub_is_not_attempted(stub):
-    assert_fails(check.dropout_placement, stub["build_dropout_cnn"], NOT_YET)
+    assert_fails(check.build_dropout_cnn, stub["build_dropout_cnn"], NOT_YET)
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -160,7 +156,7 @@ def test_dropout_placement_stub_is_not_attempted(stub):
     (not_attempted, NOT_ATTEMPTED),
 ])
 def test_dropout_placement_fails_wrong(wrong, hint):
-    assert_fails(check.dropout_placement, wrong, hint)
+    assert_fails(check.build_dropout_cnn, wrong, hint)
 
 
 # --------------------------------------------------------------------------- augmentation pipeline
@@ -177,15 +173,15 @@ def _augmenter(*extra, flip="horizontal", rotation=0.05, translate=0.1):
 
 
 def test_augmentation_passes_correct(capsys):
-    assert_passes(check.augmentation_pipeline, _augmenter, capsys)
+    assert_passes(check.make_augmenter, _augmenter, capsys)
 
 
 def test_augmentation_passes_the_notebook_solution(solution, capsys):
-    assert_passes(check.augmentation_pipeline, solution["make_augmenter"], capsys)
+    assert_passes(check.make_augmenter, solution["make_augmenter"], capsys)
 
 
 def test_augmentation_stub_is_not_attempted(stub):
-    assert_fails(check.augmentation_pipeline, stub["make_augmenter"], NOT_YET)
+    assert_fails(check.make_augmenter, stub["make_augmenter"], NOT_YET)
 
 
 class _AlwaysNoise(layers.Layer):
@@ -209,7 +205,7 @@ class _AlwaysNoise(layers.Layer):
     (not_attempted, NOT_ATTEMPTED),
 ])
 def test_augmentation_fails_wrong(wrong, hint):
-    assert_fails(check.augmentation_pipeline, wrong, hint)
+    assert_fails(check.make_augmenter, wrong, hint)
 
 
 # --------------------------------------------------------------------------- predict: the deeper CNN
@@ -218,9 +214,13 @@ def test_augmentation_fails_wrong(wrong, hint):
 def test_deeper_pair_differs_in_depth_only():
     """The reference networks: same filters, padding and head; twice the convolutions."""
     base, deeper = check._cnn_pair()
-    convs = lambda m: [(l.filters, l.padding) for l in m.layers if isinstance(l, layers.Conv2D)]
+    def convs(m):
+        return [(layer.filters, layer.padding) for layer in m.layers if isinstance(layer, layers.Conv2D)]
+
+    def dense(m):
+        return [layer.units for layer in m.layers if isinstance(layer, layers.Dense)]
+
     assert convs(deeper) == [c for c in convs(base) for _ in range(2)]
-    dense = lambda m: [l.units for l in m.layers if isinstance(l, layers.Dense)]
     assert dense(deeper) == dense(base)
 
 
@@ -275,6 +275,15 @@ def test_dropout_why_options_are_measured(dropout_setup):
     assert "inference mode" in why
 
 
+def test_accuracy_in_batches_equals_one_call_over_all_images(dropout_setup):
+    # the checks measure in batches (memory); the figure must be the one a single call gives
+    model, x, y, _, y_val = dropout_setup
+    whole = float(np.mean(np.argmax(keras.ops.convert_to_numpy(model(x, training=False)), axis=-1) == y_val))
+    assert check._accuracy(model, x, y_val, training=False, batch_size=64) == whole   # 400 = 6 x 64 + 16
+    assert check._accuracy(model, x, y_val, training=False, batch_size=1_000) == whole
+    assert whole == pytest.approx(0.8)
+
+
 def test_dropout_why_passes_the_notebook_solution(solution, dropout_setup, capsys):
     check.dropout_why(solution["dropout_why"], *dropout_setup)
     assert "✅" in capsys.readouterr().out
@@ -311,11 +320,11 @@ def _buggy(model, x, y, augment):  # the cell the notebook gives
 
 
 def test_debug_evaluation_passes_the_notebook_solution(solution, capsys):
-    assert_passes(check.debug_evaluation, solution["accuracy_of"], capsys)
+    assert_passes(check.accuracy_of, solution["accuracy_of"], capsys)
 
 
 def test_debug_evaluation_stub_is_not_attempted(stub):
-    assert_fails(check.debug_evaluation, stub["accuracy_of"], NOT_YET)
+    assert_fails(check.accuracy_of, stub["accuracy_of"], NOT_YET)
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -327,12 +336,12 @@ def test_debug_evaluation_stub_is_not_attempted(stub):
     (lambda m, x, y, a: "high", "one number"),
 ])
 def test_debug_evaluation_fails_wrong(wrong, hint):
-    assert_fails(check.debug_evaluation, wrong, hint)
+    assert_fails(check.accuracy_of, wrong, hint)
 
 
 def test_debug_cases_catch_a_deterministic_augmentation():
     """An augmentation left on but drawing the same shift every call must still give a wrong accuracy."""
-    for model, x, y, augment in check._debug_cases():
+    for model, x, y, _augment in check._debug_cases():
         inference = check._accuracy(model, x, y, training=False)
         mirrored = check._accuracy(model, x[:, :, ::-1], y, training=False)
         assert 0 < inference < 1 and abs(mirrored - inference) > 1e-6
@@ -347,11 +356,11 @@ def test_count_variants_enumerates():
 
 
 def test_augment_variants_passes_the_notebook_solution(solution, capsys):
-    assert_passes(check.augment_variants, solution["n_variants"], capsys)
+    assert_passes(check.n_variants, solution["n_variants"], capsys)
 
 
 def test_augment_variants_stub_is_not_attempted(stub):
-    assert_fails(check.augment_variants, stub["n_variants"], NOT_YET)
+    assert_fails(check.n_variants, stub["n_variants"], NOT_YET)
 
 
 @pytest.mark.parametrize("wrong", [
@@ -361,12 +370,12 @@ def test_augment_variants_stub_is_not_attempted(stub):
     lambda s: 2 * (2 * s) ** 2,           # forgot the shift of 0
 ])
 def test_augment_variants_fails_wrong(wrong):
-    assert_fails(check.augment_variants, wrong, "Hint")
+    assert_fails(check.n_variants, wrong, "Hint")
 
 
 def test_hints_come_in_steps():
-    first = assert_fails(check.augment_variants, lambda s: (2 * s + 1) ** 2, "Hint 1 of 3")
-    second = assert_fails(check.augment_variants, lambda s: 2 * (s + 1) ** 2, "Hint 2 of 3")
+    first = assert_fails(check.n_variants, lambda s: (2 * s + 1) ** 2, "Hint 1 of 3")
+    second = assert_fails(check.n_variants, lambda s: 2 * (s + 1) ** 2, "Hint 2 of 3")
     assert first.split("Hint")[1] != second.split("Hint")[1]
 
 
@@ -377,11 +386,11 @@ def test_no_hint_contains_a_solution_line(dropout_setup):
         lambda: check.dropout_forward(lambda x, keep, rate: x),
         lambda: check.deeper_prediction({"parameters": "more", "multiply_adds": "more"}),
         lambda: check.dropout_why("b", *dropout_setup),
-        lambda: check.dropout_placement(lambda rate: _cnn(rate, where="features")),
-        lambda: check.augmentation_pipeline(lambda: _augmenter(flip="horizontal_and_vertical")),
-        lambda: check.augmentation_pipeline(lambda: _augmenter(_AlwaysNoise())),
-        lambda: check.debug_evaluation(_buggy),
-        lambda: check.augment_variants(lambda s: (2 * s + 1) ** 2),
+        lambda: check.build_dropout_cnn(lambda rate: _cnn(rate, where="features")),
+        lambda: check.make_augmenter(lambda: _augmenter(flip="horizontal_and_vertical")),
+        lambda: check.make_augmenter(lambda: _augmenter(_AlwaysNoise())),
+        lambda: check.accuracy_of(_buggy),
+        lambda: check.n_variants(lambda s: (2 * s + 1) ** 2),
     ]
     hints = []
     for miss in misses:
@@ -389,8 +398,7 @@ def test_no_hint_contains_a_solution_line(dropout_setup):
             miss()
         hints += info.value.hints
     assert len(hints) >= len(misses)
-    lines = {line.split("#")[0].strip() for c in _exercise_cells()
-             for line in SOLUTION.search(c.source).group(0).splitlines()[1:-1]}
+    lines = {line.split("#")[0].strip() for c in _exercise_cells() for line in solution_lines(c.source)}
     lines = {line for line in lines if len(line) >= 8}
     assert lines
     for hint in hints:

@@ -8,51 +8,45 @@ attempted" for the student edition's stub (made by the same nbgrader code as ``.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
+from conftest import assert_fails
+from nbcells import read_notebook, run_exercise_cells, student_edition
 
 from course_utils import checks
 from course_utils.checks import NOT_ATTEMPTED, CheckFailed
 from course_utils.checks import padding as c02
 from course_utils.reference.conv import same_padding
-from tools.student import clear_solutions, solution_lines
+from tools.student import solution_lines
 
 keras = pytest.importorskip("keras")
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "02_padding_and_stride.ipynb"
+NOTEBOOK = "02_padding_and_stride.ipynb"
 
 # grade_id of each exercise -> the check it calls and the name(s) it reads
 EXERCISES = {
     "ex-same-split": "same_split",
     "ex-why-same-count": "why_same_count",
-    "ex-stack-shapes": "stack_shapes",
-    "ex-stack-params": "stack_params",
+    "ex-stack-shapes": "predicted_shapes",
+    "ex-stack-params": "predicted_params",
     "ex-mult-adds": "mult_adds",
     "ex-design-7x7": "design_stack",
 }
 
 
 def _read(student: bool):
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return clear_solutions(nb) if student else nb
+    nb = read_notebook(NOTEBOOK)
+    return student_edition(nb) if student else nb
 
 
 def _namespace(student: bool) -> dict:
     """Run the notebook's exercise cells, their check cells' context and the cell defining ``stack``."""
-    ns = {"np": np, "math": math, "keras": keras, "check": c02}
-    for cell in _read(student).cells:
-        if cell.cell_type != "code":
-            continue
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") or cell.source.lstrip().startswith("input_shape = "):
-            exec(cell.source, ns)  # noqa: S102 - our own notebook's code
-    return ns
+    return run_exercise_cells(NOTEBOOK, student=student, namespace={"np": np, "math": math, "keras": keras,
+                                                                    "check": c02}, lesson=("input_shape = ",))
 
 
 @pytest.fixture(scope="module")
@@ -65,21 +59,7 @@ def nb_student():
     return _namespace(student=True)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_attempts():
-    checks.reset()
-    yield
-    checks.reset()
-
-
-def _fails(call, *fragments) -> CheckFailed:
-    with pytest.raises(CheckFailed) as info:
-        call()
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, (fragment, message)
-    assert info.value.attempted
-    return info.value
+_fails = functools.partial(assert_fails, attempted=True)
 
 
 def _check_cells(student: bool) -> dict[str, str]:
@@ -146,8 +126,8 @@ def _all_misses(nb) -> list[CheckFailed]:
     calls = [
         lambda: c02.same_split((sol[0], sol[2], sol[1])),
         lambda: c02.why_same_count("d"),
-        lambda: c02.stack_shapes([(45, 45, 16)] + list(nb["predicted_shapes"][1:]), nb["stack"], nb["input_shape"]),
-        lambda: c02.stack_params([p - 1 for p in nb["predicted_params"]], nb["stack"], nb["input_shape"]),
+        lambda: c02.predicted_shapes([(45, 45, 16)] + list(nb["predicted_shapes"][1:]), nb["stack"], nb["input_shape"]),
+        lambda: c02.predicted_params([p - 1 for p in nb["predicted_params"]], nb["stack"], nb["input_shape"]),
         lambda: c02.mult_adds(nb["mult_adds"] // c02.MULT_ADDS_CASE["c_in"]),
         lambda: c02.design_stack(nb["design_stack"][:2]),
     ]
@@ -220,7 +200,7 @@ def test_why_same_count_options_are_computed():
 def test_why_same_count(nb, capsys):
     right = nb["why_same_count"]
     for wrong in sorted(set(c02.why_options()) - {right}):
-        _fails(lambda: c02.why_same_count(wrong), f"option {wrong!r} is not right")
+        _fails(lambda wrong=wrong: c02.why_same_count(wrong), f"option {wrong!r} is not right")
     _fails(lambda: c02.why_same_count("e"), "not one of the options")
     c02.why_same_count(right.upper())
     assert "parameters, kernels of shape" in capsys.readouterr().out
@@ -233,12 +213,12 @@ def test_stack_shapes(nb):
     stack, input_shape, good = nb["stack"], nb["input_shape"], [tuple(s) for s in nb["predicted_shapes"]]
     # 'same' read as "same size": the first layer keeps the input's height and width
     wrong = [(input_shape[0], input_shape[1], good[0][2])] + good[1:]
-    _fails(lambda: c02.stack_shapes(wrong, stack, input_shape), "predicted_shapes[0]", "not what Keras builds",
+    _fails(lambda: c02.predicted_shapes(wrong, stack, input_shape), "predicted_shapes[0]", "not what Keras builds",
            "layer by layer")
     # channels carried over from the layer before instead of the layer's filters
     off = good[:3] + [(*good[3][:2], good[2][2])]
-    _fails(lambda: c02.stack_shapes(off, stack, input_shape), "predicted_shapes[3]", "number of channels")
-    _fails(lambda: c02.stack_shapes(good[:3], stack, input_shape), f"a list of {len(stack)} tuples")
+    _fails(lambda: c02.predicted_shapes(off, stack, input_shape), "predicted_shapes[3]", "number of channels")
+    _fails(lambda: c02.predicted_shapes(good[:3], stack, input_shape), f"a list of {len(stack)} tuples")
 
 
 def test_stack_shapes_reference_is_keras_and_not_fooled_by_built_layers(nb):
@@ -256,11 +236,11 @@ def test_stack_params(nb):
     filters = [layer.filters for layer in stack]
     c_ins = [input_shape[2]] + filters[:-1]
     no_bias = [k * k * c * f for k, c, f in zip(sizes, c_ins, filters)]
-    _fails(lambda: c02.stack_params(no_bias, stack, input_shape), "predicted_params[0]")
+    _fails(lambda: c02.predicted_params(no_bias, stack, input_shape), "predicted_params[0]")
     image_channels_everywhere = [(k * k * input_shape[2] + 1) * f for k, f in zip(sizes, filters)]
-    miss = _fails(lambda: c02.stack_params(image_channels_everywhere, stack, input_shape), "predicted_params[1]")
+    miss = _fails(lambda: c02.predicted_params(image_channels_everywhere, stack, input_shape), "predicted_params[1]")
     assert "EACH channel" in miss.hints[0]
-    _fails(lambda: c02.stack_params(no_bias[:2], stack, input_shape), "a list of 4 whole numbers")
+    _fails(lambda: c02.predicted_params(no_bias[:2], stack, input_shape), "a list of 4 whole numbers")
     assert sum(nb["predicted_params"]) == sum(layer.count_params() for layer in keras.Sequential(
         [keras.Input(input_shape), *[type(lay).from_config(lay.get_config()) for lay in stack]]).layers)
 

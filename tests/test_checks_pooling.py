@@ -8,23 +8,24 @@ No hint may contain a line of the solution's code.
 
 from __future__ import annotations
 
+import functools
 import re
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
+from conftest import assert_fails, assert_passes  # noqa: E402
+from nbcells import exercise_sources, read_notebook, run_exercise_cells  # noqa: E402
+
 from course_utils import checks  # noqa: E402
 from course_utils.checks import NOT_ATTEMPTED, CheckFailed  # noqa: E402
 from course_utils.checks import pooling as check  # noqa: E402
 from course_utils.kernels import SOBEL_X  # noqa: E402
-from tools.student import clear_solutions  # noqa: E402
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_pooling.ipynb"
+NOTEBOOK = "03_pooling.ipynb"
 SOLUTION = re.compile(r"( *)### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
 EXERCISES = ["ex-predict-pools", "ex-design-stack", "ex-stack-params", "ex-gap-head", "ex-rotation-explain",
@@ -32,25 +33,18 @@ EXERCISES = ["ex-predict-pools", "ex-design-stack", "ex-stack-params", "ex-gap-h
 
 
 def _nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
-
-
-def _exercise_sources(nb=None) -> list[str]:
-    return [c.source for c in (nb or _nb()).cells if c.metadata.get("nbgrader", {}).get("solution")]
+    return read_notebook(NOTEBOOK)
 
 
 def _namespace(*, student: bool) -> dict:
     """Run every exercise cell of the instructor edition, or of the student edition (nbgrader's stubs)."""
-    ns = {"np": np, "keras": keras, "tf": tf}
-    for src in _exercise_sources(clear_solutions(_nb()) if student else None):
-        exec(compile(src, NOTEBOOK.name, "exec"), ns)  # noqa: S102 - our own notebook's code
-    return ns
+    return run_exercise_cells(NOTEBOOK, student=student, namespace={"np": np, "keras": keras, "tf": tf})
 
 
 def _solution_lines() -> list[str]:
     """Every code line of every solution, without its comment (the things a hint must never contain)."""
     lines = []
-    for src in _exercise_sources():
+    for src in exercise_sources(NOTEBOOK):
         for match in SOLUTION.finditer(src):
             for line in match.group(2).splitlines():
                 code = line.split("#", 1)[0].strip()
@@ -72,30 +66,9 @@ def stub():
     return _namespace(student=True)
 
 
-@pytest.fixture(autouse=True)
-def fresh():
-    checks.reset()
-    yield
-    checks.reset()
-
-
-def _fails(call, *fragments) -> CheckFailed:
-    """The check must miss; its problem or hints mention every fragment; no hint holds a solution line."""
-    with pytest.raises(CheckFailed) as info:
-        call()
-    err = info.value
-    text = " ".join([err.problem, *err.hints])
-    for fragment in fragments:
-        assert fragment in text, (fragment, text)
-    for hint in err.hints:
-        for line in SOLUTION_LINES:
-            assert line not in hint, f"hint {hint!r} contains the solution line {line!r}"
-    return err
-
-
-def _passes(call, capsys):
-    call()
-    assert "✅" in capsys.readouterr().out
+# The check must miss; its problem or hints mention every fragment; no hint holds a solution line.
+_fails = functools.partial(assert_fails, all_hints=True, solution_lines=SOLUTION_LINES)
+_passes = assert_passes
 
 
 # --------------------------------------------------------------------------- the notebook and the module agree
@@ -166,18 +139,18 @@ def _stack(codes: str, *, padding="valid", shape=(28, 28, 1)):
 
 
 def test_design_stack(solved, stub, capsys):
-    _passes(lambda: check.design_stack(solved["design"]), capsys)
-    _passes(lambda: check.design_stack(_stack("cccppc")), capsys)  # another design that meets the spec
-    _fails(lambda: check.design_stack(_stack("cpcp")), "last map of `design` is 5x5", "two conv-pool blocks")
-    _fails(lambda: check.design_stack(_stack("cppp")), "sees 10x10 input pixels", "doubles the step")
-    _fails(lambda: check.design_stack(_stack("cpcpc", padding="same")), "padding 'same'", "only 3x3")
-    _fails(lambda: check.design_stack(_stack("cpcpc", shape=(32, 32, 3))), "(32, 32, 3)")
+    _passes(lambda: check.design(solved["design"]), capsys)
+    _passes(lambda: check.design(_stack("cccppc")), capsys)  # another design that meets the spec
+    _fails(lambda: check.design(_stack("cpcp")), "last map of `design` is 5x5", "two conv-pool blocks")
+    _fails(lambda: check.design(_stack("cppp")), "sees 10x10 input pixels", "doubles the step")
+    _fails(lambda: check.design(_stack("cpcpc", padding="same")), "padding 'same'", "only 3x3")
+    _fails(lambda: check.design(_stack("cpcpc", shape=(32, 32, 3))), "(32, 32, 3)")
     model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 5), keras.layers.MaxPool2D(2),
                               keras.layers.Conv2D(4, 3), keras.layers.MaxPool2D(2)])
-    _fails(lambda: check.design_stack(model), "kernel (5, 5)")
-    _fails(lambda: check.design_stack(_stack("cpcpc").layers), "should be a Keras model")
+    _fails(lambda: check.design(model), "kernel (5, 5)")
+    _fails(lambda: check.design(_stack("cpcpc").layers), "should be a Keras model")
     assert stub["design"] is None
-    _fails(lambda: check.design_stack(stub["design"]), "still None")
+    _fails(lambda: check.design(stub["design"]), "still None")
 
 
 @pytest.mark.parametrize("layers", [
@@ -207,7 +180,7 @@ def test_receptive_field_rule_matches_a_measurement(layers):
 
 
 def test_stack_params(solved, stub, capsys):
-    _passes(lambda: check.stack_params(solved["n_params"]), capsys)
+    _passes(lambda: check.n_params(solved["n_params"]), capsys)
     right = check.stack_model().count_params()
     side = ((32 - 2) // 2 - 2) // 2  # independent of the notebook: the reference is Keras
     assert right == (3 * 3 * 3 + 1) * 16 + (3 * 3 * 16 + 1) * 32 + (side * side * 32 + 1) * 10
@@ -215,24 +188,24 @@ def test_stack_params(solved, stub, capsys):
     rounded_up = (3 * 3 * 3 + 1) * 16 + (3 * 3 * 16 + 1) * 32 + (7 * 7 * 32 + 1) * 10  # 13 / 2 taken as 7
     one_channel = right - 3 * 3 * 2 * 16  # the first layer counted for a grayscale image
     for wrong in (no_bias, rounded_up, one_channel):
-        _fails(lambda wrong=wrong: check.stack_params(wrong), "no weights at all")
-    _fails(lambda: check.stack_params(stub["n_params"]), "still None", NOT_ATTEMPTED)
+        _fails(lambda wrong=wrong: check.n_params(wrong), "no weights at all")
+    _fails(lambda: check.n_params(stub["n_params"]), "still None", NOT_ATTEMPTED)
 
 
 # --------------------------------------------------------------------------- 03-gap-head
 
 
 def test_gap_head(solved, stub, capsys):
-    _passes(lambda: check.gap_head(solved["head_params"]), capsys)
+    _passes(lambda: check.head_params(solved["head_params"]), capsys)
     h, w, c = check.GAP_MAP
     units = check.GAP_UNITS
     right = ((h * w * c + 1) * units, (c + 1) * units)
     assert tuple(solved["head_params"]) == right  # the notebook's answer, independently
-    _fails(lambda: check.gap_head((h * w * c * units, c * units)), "values differ", "what shape leaves Flatten")
-    _fails(lambda: check.gap_head(((h * w + 1) * units, right[1])), "first at index (0,)")  # forgot the channels
-    _fails(lambda: check.gap_head(right[::-1]), "values differ")
-    _fails(lambda: check.gap_head(right[0]), "the shape is")
-    _fails(lambda: check.gap_head(stub["head_params"]), NOT_ATTEMPTED)
+    _fails(lambda: check.head_params((h * w * c * units, c * units)), "values differ", "what shape leaves Flatten")
+    _fails(lambda: check.head_params(((h * w + 1) * units, right[1])), "first at index (0,)")  # forgot the channels
+    _fails(lambda: check.head_params(right[::-1]), "values differ")
+    _fails(lambda: check.head_params(right[0]), "the shape is")
+    _fails(lambda: check.head_params(stub["head_params"]), NOT_ATTEMPTED)
 
 
 # --------------------------------------------------------------------------- 03-rotation-explain
@@ -248,11 +221,11 @@ def test_rotation_measurement_and_options():
 
 
 def test_rotation_explain(solved, stub, capsys):
-    _passes(lambda: check.rotation_explain(solved["why_rotation"]), capsys)
-    _fails(lambda: check.rotation_explain("a"), "option 'a' is not right", "turn each one by 90°")
-    _fails(lambda: check.rotation_explain("c"), "option 'c' is not right")
-    _fails(lambda: check.rotation_explain("d"), "not one of the options")
-    _fails(lambda: check.rotation_explain(stub["why_rotation"]), NOT_ATTEMPTED)
+    _passes(lambda: check.why_rotation(solved["why_rotation"]), capsys)
+    _fails(lambda: check.why_rotation("a"), "option 'a' is not right", "turn each one by 90°")
+    _fails(lambda: check.why_rotation("c"), "option 'c' is not right")
+    _fails(lambda: check.why_rotation("d"), "not one of the options")
+    _fails(lambda: check.why_rotation(stub["why_rotation"]), NOT_ATTEMPTED)
 
 
 # --------------------------------------------------------------------------- 03-depth-pool-debug
@@ -281,12 +254,12 @@ def test_depth_max_pool(solved, stub, capsys):
 
 
 def test_shift_predict(solved, stub, capsys):
-    _passes(lambda: check.shift_predict(solved["unchanged"]), capsys)
+    _passes(lambda: check.unchanged(solved["unchanged"]), capsys)
     assert check.unchanged_positions(1) == list(range(0, check.SHIFT_WIDTH, 2))  # independent of Keras
     assert check.unchanged_positions(2) == []
     for wrong in ((check.SHIFT_WIDTH, check.SHIFT_WIDTH), (4, 4), (check.SHIFT_WIDTH, 0)):
-        _fails(lambda wrong=wrong: check.shift_predict(wrong), "unchanged", "try one position by hand")
-    _fails(lambda: check.shift_predict(stub["unchanged"]), NOT_ATTEMPTED)
+        _fails(lambda wrong=wrong: check.unchanged(wrong), "unchanged", "try one position by hand")
+    _fails(lambda: check.unchanged(stub["unchanged"]), NOT_ATTEMPTED)
 
 
 # --------------------------------------------------------------------------- progress and the check cells
@@ -296,12 +269,12 @@ def test_check_cells_find_answers_by_name_and_progress(solved, capsys, monkeypat
     """Called with no argument (as the notebook does), a check looks its answer up in the caller's namespace."""
     ns = {"check": check}
     with pytest.raises(CheckFailed, match="does not exist yet"):  # the name is missing: no NameError
-        exec("check.shift_predict()", ns)  # noqa: S102
+        exec("check.unchanged()", ns)  # noqa: S102
     ns["unchanged"] = solved["unchanged"]
     with pytest.raises(CheckFailed, match="does not exist yet"):
-        exec("check.gap_head()", ns)  # noqa: S102
+        exec("check.head_params()", ns)  # noqa: S102
     capsys.readouterr()
-    exec("check.shift_predict()", ns)  # noqa: S102
+    exec("check.unchanged()", ns)  # noqa: S102
     check.progress()
     out = capsys.readouterr().out
     assert "1 of 7 pass" in out and "✅ predict what a shift changes" in out and "⬜ design a stack" in out

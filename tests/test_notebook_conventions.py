@@ -34,12 +34,6 @@ def test_notebook_has_exercises(path):
     assert len(nbtools.exercise_cells(nb)) >= wanted, f"{path.name}: fewer than {wanted} exercises"
 
 
-def test_training_notebooks_ask_colab_for_a_gpu():
-    for path in SOURCES:
-        nb = nbformat.read(path, as_version=4)
-        assert (nb.metadata.get("accelerator") == "GPU") == nbtools.trains(nb), path.name
-
-
 # --------------------------------------------------------------------------- a broken notebook is caught
 
 
@@ -94,7 +88,13 @@ def unbalanced_markers(nb):
     nb.cells[i].source = nb.cells[i].source.replace(nbtools.END, "")
 
 
+def extra_code_on_a_slide(nb):
+    i = next(i for i, c in enumerate(nb.cells) if nbtools.is_extra_code(c))
+    nb.cells[i].metadata["slideshow"]["slide_type"] = "fragment"
+
+
 BROKEN = {
+    "extra code on a slide": (extra_code_on_a_slide, "an '# extra code' cell must be slide type 'skip'"),
     "stored output": (add_output, "has stored output"),
     "no slide type": (drop_slide_metadata, "slideshow.slide_type is None"),
     "wrong badge": (lambda nb: setattr(nb.cells[0], "source", nb.cells[0].source.replace("00_setup", "00_other")),
@@ -121,6 +121,15 @@ def test_check_names_the_notebook_and_cell(course_copy, case):
     assert any(expected in p and p.startswith("00_setup.ipynb") for p in problems), problems
     if "cell" in expected or case in {"stored output", "no slide type", "solution metadata", "check metadata"}:
         assert any(" cell " in p for p in problems), problems
+
+
+def test_skip_extra_fixes_what_the_extra_code_rule_reports(course_copy):
+    root, path = course_copy
+    break_it(path, extra_code_on_a_slide)
+    nbtools.format_file(path, root=root)
+    assert any("'# extra code'" in p for p in nbtools.check_notebook(path, root))
+    assert nbtools.skip_extra_code(path) and nbtools.skip_extra_code(path) == []
+    assert nbtools.check_notebook(path, root) == []
 
 
 def test_non_canonical_json_is_caught_and_format_fixes_it(course_copy):
@@ -170,9 +179,3 @@ def test_fork_repoints_badges_setup_cell_and_readme(course_copy):
         nbtools.fork("not a repo", root=root)
 
 
-def test_fit_calls_ask_for_a_gpu(course_copy):
-    root, path = course_copy
-    break_it(path, lambda nb: nb.cells.append(nbformat.v4.new_code_cell("model.fit(x, y)")))
-    nbtools.format_file(path, root=root)
-    nb = nbformat.read(path, as_version=4)
-    assert nb.metadata["accelerator"] == "GPU" and nb.metadata["colab"]["gpuType"] == "T4"

@@ -16,7 +16,8 @@ from course_utils.errors import CourseValueError  # noqa: E402
 from course_utils.reference import conv_output_size  # noqa: E402
 
 SOBEL = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
-KERNELS = {"Sobel x": SOBEL, "box blur": np.ones((3, 3)) / 9, "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])}
+KERNELS = {"Sobel x": SOBEL, "box blur": np.ones((3, 3)) / 9,
+           "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])}
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +76,8 @@ def test_show_before_after_signed_maps_get_a_diverging_colour_map():
 
 
 def test_colour_map_follows_the_kernel_edge_detectors_signed_others_gray():
-    img = np.zeros((12, 12)); img[3:9, 3:9] = 1.0           # a bright square on black: outputs have median 0
+    img = np.zeros((12, 12))
+    img[3:9, 3:9] = 1.0  # a bright square on black: outputs have median 0
     sharp = KERNELS["sharpen"]
     outputs = [img - 0.5, img - 0.5]                        # signed values for both, on purpose
     fig = plotting.show_filter_bank(img, [SOBEL, sharp], outputs, ["Sobel x", "sharpen"])
@@ -114,7 +116,10 @@ def test_conv_arithmetic_diagram_shows_the_computed_output_size(n, f, padding, s
     assert title.endswith(f"output {out}x{out}")
     # one green/orange output cell per output position, after the padded input cells
     from course_utils.reference.conv import same_padding
-    before, after = same_padding(n, f, stride) if padding == "same" else (0, 0) if padding == "valid" else (padding,) * 2
+    if padding == "same":
+        before, after = same_padding(n, f, stride)
+    else:
+        before, after = (0, 0) if padding == "valid" else (padding,) * 2
     cells = (n + before + after) ** 2 + 1 + out * out      # input+padding, the kernel, the output
     assert len(fig.axes[0].patches) == cells
 
@@ -226,8 +231,64 @@ def test_explorer_display_shows_a_static_png_and_updates_it(monkeypatch):
     bundle = ex.controls._repr_mimebundle_()
     assert bundle["text/plain"] == widgets.STATIC_NOTE
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.controls.model_id
-    assert type(ex.controls).__name__ == "VBox" and type(widgets.kernel_editor(_image(), KERNELS).controls).__name__ == "HBox"
+    assert type(ex.controls).__name__ == "VBox"
+    assert type(widgets.kernel_editor(_image(), KERNELS).controls).__name__ == "HBox"
     png = shown[1][1]
     assert png.data[:8] == b"\x89PNG\r\n\x1a\n"               # the static figure of the default setting
     ex.s.value = 1
     assert shown[-1][0] == "update" and shown[-1][1].data != png.data
+
+
+def test_plot_series_draws_one_labelled_line_per_series():
+    x, series = [0, 1, 2, 3], {"dense": [0.9, 0.7, 0.5, 0.4], "CNN": [0.92, 0.88, 0.8, 0.6]}
+    fig = plotting.plot_series(x, series, xlabel="shift (px)", ylabel="accuracy", title="Shifted images")
+    (ax,) = fig.axes
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == list(series)
+    for line, values in zip(lines, series.values()):
+        assert np.array_equal(line.get_xdata(), x) and np.array_equal(line.get_ydata(), values)
+    assert len({line.get_marker() for line in lines}) == len(lines)  # apart in grayscale too
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Shifted images", "shift (px)", "accuracy")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(series)
+
+
+def test_plot_series_rejects_bad_input():
+    labels = dict(xlabel="x", ylabel="y", title="t")
+    with pytest.raises(CourseValueError, match="one value per x"):
+        plotting.plot_series([0, 1, 2], {"a": [1, 2]}, **labels)
+    with pytest.raises(CourseValueError, match="non-empty dict"):
+        plotting.plot_series([0, 1], {}, **labels)
+    with pytest.raises(CourseValueError, match="at least one x"):
+        plotting.plot_series([], {"a": []}, **labels)
+
+
+# --------------------------------------------------------------------------- signed feature maps (notebook 06)
+
+
+def test_show_signed_maps_shares_one_symmetric_scale_and_one_colour_bar():
+    rgb = np.random.default_rng(0).random((8, 8, 3))
+    maps = [np.full((6, 6), 2.0), np.full((6, 6), -0.5), np.linspace(-1, 1, 36).reshape(6, 6)]
+    flat_gray = np.full((8, 8), 0.3)
+    fig = plotting.show_signed_maps(maps, ["a", "b", "c"], inputs=[rgb, flat_gray], input_titles=["in", "gray"],
+                                    suptitle="maps")
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["in", "gray", "a", "b", "c"]
+    largest = max(float(np.abs(m).max()) for m in maps)
+    for ax in panels[2:]:  # every map on -largest..+largest: 0 is the middle colour
+        assert ax.images[0].get_clim() == (-largest, largest)
+    assert panels[1].images[0].get_clim() == (0, 1)  # a gray input on 0..1 keeps its true gray level
+    assert len(fig.axes) == 6 and fig.axes[-1].get_ylabel() == "response"  # one colour bar for all maps
+    assert fig._suptitle.get_text() == "maps"
+    fig = plotting.show_signed_maps(maps[:1], ["a"], limit=5.0)
+    assert fig.axes[0].images[0].get_clim() == (-5.0, 5.0)
+
+
+def test_show_signed_maps_rejects_bad_input():
+    with pytest.raises(CourseValueError, match="no maps"):
+        plotting.show_signed_maps([], [])
+    with pytest.raises(CourseValueError, match="one title per map"):
+        plotting.show_signed_maps([np.zeros((3, 3))], ["a", "b"])
+    with pytest.raises(CourseValueError, match="expected a 2-D map"):
+        plotting.show_signed_maps([np.zeros((3, 3, 2))], ["a"])
+    with pytest.raises(CourseValueError, match="positive number"):
+        plotting.show_signed_maps([np.ones((3, 3))], ["a"], limit=0)

@@ -163,13 +163,13 @@ def test_kernel_of_the_wrong_rank_for_a_grayscale_image():
 
 def test_stride_zero_negative_or_not_whole():
     for bad in (0, -1, 1.5, (1, 0), "2"):
-        _raises(lambda: conv2d(np.ones((6, 6)), np.ones((3, 3)), stride=bad), f"stride={bad!r}", ">= 1")
+        _raises(lambda bad=bad: conv2d(np.ones((6, 6)), np.ones((3, 3)), stride=bad), f"stride={bad!r}", ">= 1")
     _raises(lambda: conv_output_size(6, 3, stride=0), "stride=0", ">= 1")
 
 
 def test_unknown_padding():
     for bad in ("full", "SAMEE", -1, 1.5):
-        _raises(lambda: conv2d(np.ones((6, 6)), np.ones((3, 3)), padding=bad), f"padding={bad!r}",
+        _raises(lambda bad=bad: conv2d(np.ones((6, 6)), np.ones((3, 3)), padding=bad), f"padding={bad!r}",
                 "'valid', 'same'")
     _raises(lambda: conv_output_size(6, 3, padding="full"), "padding='full'", "'valid', 'same'")
 

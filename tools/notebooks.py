@@ -12,6 +12,8 @@ The conventions (README, "Contributing"):
 * cell 0: a markdown title (``# ...``) and the badge row for the file's own path;
   cell 1: the setup code cell, generated here, which on Colab installs course_utils;
 * every cell has ``slideshow.slide_type``;
+* a code cell marked ``# extra code`` on its first line (code that is not the lesson: figure
+  layout, imports, checks of a result) is slide type ``skip``, so it never takes a slide;
 * every slide fits a projector (:data:`SLIDE_BUDGET`): a slide is a ``slide`` or ``subslide``
   cell with the fragments and ``-`` cells after it (``skip`` and ``notes`` cells are not shown);
 * an exercise is a code cell with ``### BEGIN SOLUTION`` / ``### END SOLUTION`` and
@@ -26,10 +28,10 @@ import json
 import re
 import secrets
 import sys
-import tomllib
 from pathlib import Path
 
 import nbformat
+import tomllib
 from nbstripout import strip_output
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,13 +79,27 @@ def badge_row(relpath: str, repo: str, branch: str) -> str:
     )
 
 
-def setup_source(repo: str, branch: str) -> str:
+LANGUAGE_LINE = 'os.environ["COURSE_LANGUAGE"] = "{lang}"  # the language course_utils speaks in this notebook'
+LANGUAGE_RE = re.compile(r'^os\.environ\["COURSE_LANGUAGE"\] = "(?P<lang>[a-z_]+)".*$', re.MULTILINE)
+
+
+def language_of(relpath: str) -> str:
+    """The language of a notebook, from its path: notebooks/<lang>/... (e.g. notebooks/ko/student/03_x.ipynb)."""
+    parts = Path(relpath).parts
+    if len(parts) >= 3 and parts[0] == "notebooks" and re.fullmatch(r"[a-z]{2,3}(_[a-z]{2,4})?", parts[1]):
+        return parts[1]
+    return "en"
+
+
+def setup_source(repo: str, branch: str, lang: str = "en") -> str:
     return (
         "# Setup: on Colab, install the course helpers (course_utils); elsewhere this does nothing.\n"
         "import importlib.util\n"
+        "import os\n"
         "import subprocess\n"
         "import sys\n"
         "\n"
+        f"{LANGUAGE_LINE.format(lang=lang)}\n"
         'if importlib.util.find_spec("google.colab") and not importlib.util.find_spec("course_utils"):\n'
         "    subprocess.run(\n"
         f'        [sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/{repo}.git@{branch}"],\n'
@@ -146,7 +162,7 @@ def normalise(nb, relpath: str, repo: str, branch: str):
         src = nb.cells[0].source
         nb.cells[0].source = BADGE_RE.sub(row, src) if BADGE_RE.search(src) else src + "\n\n" + row
     if len(nb.cells) > 1 and nb.cells[1].cell_type == "code":
-        nb.cells[1].source = setup_source(repo, branch)
+        nb.cells[1].source = setup_source(repo, branch, language_of(relpath))
     return nb
 
 
@@ -169,6 +185,30 @@ def format_file(path: Path, repo: str | None = None, branch: str | None = None, 
 
 
 # --------------------------------------------------------------------------- checking
+
+
+EXTRA_CODE = re.compile(r"#\s*extra code\b", re.IGNORECASE)
+
+
+def is_extra_code(cell) -> bool:
+    """A code cell whose first line is the ``# extra code`` marker."""
+    return cell.cell_type == "code" and bool(EXTRA_CODE.match(cell.source.lstrip()))
+
+
+def skip_extra_code(path: Path) -> list[int]:
+    """Make every ``# extra code`` cell of a notebook slide type ``skip`` (the file is rewritten in canonical
+    form when any changes); returns the indices of the cells changed.  Run ``./course check`` afterwards:
+    a slide that loses its first cell may now run over the slide budget."""
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    changed = []
+    for i, cell in enumerate(nb.cells):
+        if is_extra_code(cell) and cell.metadata.get("slideshow", {}).get("slide_type") != "skip":
+            cell.metadata.setdefault("slideshow", {})["slide_type"] = "skip"
+            changed.append(i)
+    if changed:
+        path.write_text(dumps(nb), encoding="utf-8")
+    return changed
 
 
 def _where(path: Path, index: int, cell) -> str:
@@ -201,6 +241,9 @@ def check_notebook(path: Path, root: Path = ROOT) -> list[str]:
         slide = cell.metadata.get("slideshow", {}).get("slide_type")
         if slide not in SLIDE_TYPES:
             problems.append(f"{where}: slideshow.slide_type is {slide!r}; use one of {sorted(SLIDE_TYPES)}")
+        elif is_extra_code(cell) and slide != "skip":
+            problems.append(f"{where}: an '# extra code' cell must be slide type 'skip', not {slide!r} "
+                            "(python -m tools.notebooks skip-extra PATH sets it)")
         if cell.cell_type == "code" and not cell.metadata.get("keep_output"):
             if cell.get("outputs") or cell.get("execution_count") is not None:
                 problems.append(f"{where}: has stored output; strip it (./course format) or mark keep_output")
@@ -208,7 +251,8 @@ def check_notebook(path: Path, root: Path = ROOT) -> list[str]:
         problems.append(f"{path.name} cell 0: must be a markdown cell that starts with the '# ' title")
     elif badge_row(relpath, repo, branch) not in nb.cells[0].source:
         problems.append(f"{path.name} cell 0: badge row missing or not pointing at {relpath} in {repo}@{branch}")
-    if len(nb.cells) < 2 or nb.cells[1].cell_type != "code" or nb.cells[1].source != setup_source(repo, branch):
+    setup = setup_source(repo, branch, language_of(relpath))
+    if len(nb.cells) < 2 or nb.cells[1].cell_type != "code" or nb.cells[1].source != setup:
         problems.append(f"{path.name} cell 1: must be the generated setup cell (run ./course format)")
     problems += check_exercises(path, nb)
     problems += check_slide_budget(path, nb)
@@ -296,6 +340,13 @@ def check_exercises(path: Path, nb) -> list[str]:
     return problems
 
 
+def is_instructor_notebook(path: Path) -> bool:
+    """notebooks/NN_x.ipynb or a translation's notebooks/<lang>/NN_x.ipynb (not a student edition)."""
+    path = Path(path)
+    return path.parent.name == "notebooks" or (path.parent.parent.name == "notebooks"
+                                               and language_of(f"notebooks/{path.parent.name}/{path.name}") != "en")
+
+
 def source_notebooks(root: Path = ROOT) -> list[Path]:
     """The instructor (source) notebooks: notebooks/NN_*.ipynb, not the generated editions."""
     return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -316,8 +367,7 @@ def fork(new_repo: str, branch: str | None = None, root: Path = ROOT) -> list[Pa
     text = re.sub(r'(?m)^branch = ".*"$', f'branch = "{branch}"', text)
     pyproject.write_text(text, encoding="utf-8")
     changed = [pyproject]
-    readme = root / "README.md"
-    if readme.exists():
+    for readme in sorted(root.glob("README*.md")):  # README.md and its translations (README.ko.md)
         old = readme.read_text(encoding="utf-8")
         new = old.replace(f"{old_repo}/blob/{old_branch}/", f"{new_repo}/blob/{branch}/")
         new = new.replace(f"gh/{old_repo}/{old_branch}", f"gh/{new_repo}/{branch}")
@@ -347,6 +397,8 @@ def main(argv=None) -> int:
     p.add_argument("paths", nargs="*")
     p = sub.add_parser("check", help="report broken conventions")
     p.add_argument("paths", nargs="*")
+    p = sub.add_parser("skip-extra", help="make every '# extra code' cell slide type 'skip'")
+    p.add_argument("paths", nargs="+")
     p = sub.add_parser("fork", help="point every badge and setup cell at OWNER/NAME")
     p.add_argument("repo")
     p.add_argument("--branch")
@@ -357,10 +409,15 @@ def main(argv=None) -> int:
                 print(f"formatted {rel_path(path)}")
         return 0
     if args.command == "check":
-        problems = [p for path in _paths(args.paths) if path.parent.name == "notebooks"
+        problems = [p for path in _paths(args.paths) if is_instructor_notebook(path)
                     for p in check_notebook(path)]
         print("\n".join(problems) if problems else "all notebooks follow the conventions")
         return 1 if problems else 0
+    if args.command == "skip-extra":
+        for path in _paths(args.paths):
+            changed = skip_extra_code(path)
+            print(f"{rel_path(path)}: " + (f"cells {changed} are now 'skip'" if changed else "nothing to change"))
+        return 0
     for path in fork(args.repo, args.branch):
         print(f"updated {rel_path(path)}")
     return 0

@@ -12,7 +12,11 @@ Each notebook has a module of checks (``course_utils.checks.setup`` for notebook
 * :func:`check_value` compares one answer with a reference value computed
   by the caller (by TensorFlow, by a formula, by a reference implementation);
 * :func:`check_choice` checks a multiple-choice answer whose right option the caller
-  computed (an experiment, a formula), never typed in.
+  computed (an experiment, a formula), never typed in;
+* :func:`call_student` calls a student's function for a check and turns what can go
+  wrong (the untouched stub, the student's own exception) into a one-line miss;
+* :func:`compare` and :func:`show_value` say what differs between an answer and its
+  reference, and show a value briefly, for checks that compare by hand.
 
 What a student sees.  A pass prints a line that starts with ``✅``.  A miss shows one
 line that starts with ``❌`` and carries a hint.  Hints come in steps: the first miss of
@@ -36,12 +40,14 @@ import contextlib
 import functools
 import os
 import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..errors import CourseError
+from ..i18n import tr  # what a student sees is shown in the notebook's language (COURSE_LANGUAGE)
 
 NOT_ATTEMPTED = (
     "Not attempted yet: write your answer in the exercise cell above (in place of `pass`), "
@@ -91,18 +97,35 @@ class CheckFailed(CourseError, AssertionError):
         self.level = min(level, len(self.hints) - 1) if self.hints else 0
         super().__init__(self._message())
 
-    def _message(self) -> str:
+    def _message(self, problem: str | None = None, hint: str | None = None) -> str:
+        problem = self.problem if problem is None else problem
         if not self.hints:
-            return self.problem
+            return problem
+        hint = self.hints[self.level] if hint is None else hint
         step = f" {self.level + 1} of {len(self.hints)}" if len(self.hints) > 1 else ""
         more = " Run `more_hint()` for the next hint." if self.level < len(self.hints) - 1 else ""
-        return f"{self.problem} Hint{step}: {self.hints[self.level]}{more}"
+        return f"{problem} Hint{step}: {hint}{more}"
 
-    def at_level(self, level: int) -> "CheckFailed":
+    def shown(self) -> str:
+        """The message in the notebook's language: its frame, problem and hint each translated (course_utils.i18n)."""
+        return _fill(tr(self._message(_MARK["problem"], _MARK["hint"])), problem=self.problem,
+                     hint=self.hints[self.level] if self.hints else "")
+
+    def at_level(self, level: int) -> CheckFailed:
         return CheckFailed(self.problem, self.hints, attempted=self.attempted, level=level)
 
     def _render_traceback_(self):
-        return [f"\x1b[31m❌ Not yet.\x1b[0m {self}"]
+        return [f"\x1b[31m{tr('❌ Not yet.')}\x1b[0m {self.shown()}"]
+
+
+# Stand-ins for the parts of a shown message, so that the frame and each part are translated separately.
+_MARK = {k: f"\x00{k}\x00" for k in ("problem", "hint", "title")}
+
+
+def _fill(frame: str, **parts: str) -> str:
+    for key, text in parts.items():
+        frame = frame.replace(_MARK[key], tr(text))
+    return frame
 
 
 def _as_hints(hint: str | Sequence[str] | None) -> list[str]:
@@ -114,7 +137,7 @@ def _as_hints(hint: str | Sequence[str] | None) -> list[str]:
 
 
 def passed(message: str) -> None:
-    print(f"✅ Correct! {message}")
+    print(f"{tr('✅ Correct!')} {tr(message)}")
 
 
 def fail(problem: str, hint: str | Sequence[str] | None = None) -> None:
@@ -161,7 +184,7 @@ def reset() -> None:
 def _present(err: CheckFailed) -> None:
     if strict():
         raise err
-    print(f"\x1b[31m❌ Not yet.\x1b[0m {err}")
+    print(f"\x1b[31m{tr('❌ Not yet.')}\x1b[0m {err.shown()}")
 
 
 def _record_miss(ex: Exercise | None, err: CheckFailed) -> CheckFailed:
@@ -236,7 +259,7 @@ def more_hint(key: str | None = None) -> None:
     """Show the next hint step of an exercise (by default the one missed last)."""
     if key is None:
         if not _LAST_MISS:
-            print("No exercise has been missed in this session yet: run an exercise's check first.")
+            print(tr("No exercise has been missed in this session yet: run an exercise's check first."))
             return
         key = _LAST_MISS[0]
     if key not in _EXERCISES:
@@ -244,12 +267,13 @@ def more_hint(key: str | None = None) -> None:
         raise CourseError(f"there is no exercise {key!r}; the exercises are: {known}.")
     ex = _EXERCISES[key]
     if ex.last is None or not ex.last.hints:
-        print(f"Run the check of '{ex.title}' first; its hints come after a miss.")
+        print(tr(f"Run the check of '{ex.title}' first; its hints come after a miss."))
         return
     level = min(ex.shown, len(ex.last.hints) - 1)
     ex.shown = level + 1
     extra = "" if level < len(ex.last.hints) - 1 else " (that is the last hint)"
-    print(f"💡 Hint {level + 1} of {len(ex.last.hints)} for '{ex.title}': {ex.last.hints[level]}{extra}")
+    frame = tr(f"💡 Hint {level + 1} of {len(ex.last.hints)} for '{_MARK['title']}': {_MARK['hint']}{extra}")
+    print(_fill(frame, title=ex.title, hint=ex.last.hints[level]))
 
 
 _SYMBOL = {"pass": "✅", "miss": "❌", "not attempted": "⬜"}
@@ -261,11 +285,12 @@ def progress(notebook: str) -> None:
     if not mine:
         raise CourseError(f"no exercises are registered for {notebook!r}.")
     n_pass = sum(e.status == "pass" for e in mine)
-    parts = "  ".join(f"{_SYMBOL[e.status]} {e.title}" for e in mine)
-    print(f"Exercises: {n_pass} of {len(mine)} pass.  {parts}")
-    left = [e.title for e in mine if e.status != "pass"]
+    parts = "  ".join(f"{_SYMBOL[e.status]} {tr(e.title)}" for e in mine)
+    print(tr(f"Exercises: {n_pass} of {len(mine)} pass.  {parts}"))
+    left = [tr(e.title) for e in mine if e.status != "pass"]
     if left:
-        print("Not yet: " + "; ".join(left) + ". Go back to any of them at any time: run its cell, then its check.")
+        print(tr("Not yet: " + "; ".join(left)
+                 + ". Go back to any of them at any time: run its cell, then its check."))
 
 
 def progress_of(module_name: str) -> Callable[[], None]:
@@ -282,7 +307,8 @@ def progress_of(module_name: str) -> Callable[[], None]:
 # --------------------------------------------------------------------------- comparing answers
 
 
-def _show(value: Any, limit: int = 160) -> str:
+def show_value(value: Any, limit: int = 160) -> str:
+    """``value`` in at most ``limit`` characters (an array larger than 12 numbers by its shape)."""
     if isinstance(value, np.ndarray):
         text = f"array of shape {value.shape}" if value.size > 12 else np.array2string(value, precision=3)
     else:
@@ -290,17 +316,18 @@ def _show(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
+def compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
     """None when ``got`` matches ``want``; otherwise what differs (without revealing ``want``'s values)."""
     if want is None:
         return None if got is None else "expected nothing (None) to be returned"
     if isinstance(want, (bool, np.bool_)):
-        return None if bool(got) == bool(want) and isinstance(got, (bool, np.bool_)) else "the True/False answer is wrong"
+        right = bool(got) == bool(want) and isinstance(got, (bool, np.bool_))
+        return None if right else "the True/False answer is wrong"
     if isinstance(want, (tuple, list)) and not _is_numeric_sequence(want):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
-            return f"expected a {type(want).__name__} of {len(want)} items, got {_show(got)}"
+            return f"expected a {type(want).__name__} of {len(want)} items, got {show_value(got)}"
         for i, (g, w) in enumerate(zip(got, want)):
-            problem = _compare(g, w, rtol, atol)
+            problem = compare(g, w, rtol, atol)
             if problem:
                 return f"item {i}: {problem}"
         return None
@@ -315,11 +342,14 @@ def _compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
         return f"the shape is {got_arr.shape} but should be {want_arr.shape}"
     if not np.allclose(got_arr, want_arr, rtol=rtol, atol=atol, equal_nan=True):
         if got_arr.ndim == 0:
-            return f"{_show(got)} is not the right value"
+            return f"{show_value(got)} is not the right value"
         wrong = ~np.isclose(got_arr, want_arr, rtol=rtol, atol=atol, equal_nan=True)
         first = tuple(int(i) for i in np.argwhere(wrong)[0])
         return f"the shape is right but {int(wrong.sum())} of {wrong.size} values differ (first at index {first})"
     return None
+
+
+_show, _compare = show_value, compare  # the names before they were public
 
 
 def _is_numeric_sequence(value) -> bool:
@@ -358,7 +388,7 @@ def check_value(value: Any, expected: Any, *, name: str, hint: str | Sequence[st
     """Compare a student's ``value`` with ``expected`` (computed by the caller, never typed in)."""
     if value is None and expected is not None:
         not_attempted(f"`{name}` is still None. " + NOT_ATTEMPTED)
-    problem = _compare(value, expected, rtol, atol)
+    problem = compare(value, expected, rtol, atol)
     if problem:
         fail(f"`{name}`: {problem}.", hint)
     passed(f"`{name}` matches the reference.")
@@ -407,25 +437,43 @@ def check_function(
     counts as not attempted.
     """
     if student is None or not callable(student):
-        not_attempted(f"`{name}` should be a function, got {_show(student)}. Define it in the cell above and "
+        not_attempted(f"`{name}` should be a function, got {show_value(student)}. Define it in the cell above and "
                       "run it.")
     cases = list(cases)
     for case in cases:
         args, kwargs = ((), case) if isinstance(case, dict) else (tuple(case), {})
         want = reference(*args, **kwargs)
-        try:
-            got = student(*args, **kwargs)
-        except NotImplementedError:
-            not_attempted()
-        except CourseError:
-            raise
-        except Exception as exc:  # the student's bug, reported in one line
-            where = describe(case) if describe else "one of the test inputs"
-            fail(f"`{name}` raised {type(exc).__name__}: {exc} (on {where}).", hint)
+        got = call_student(student, args, kwargs, name=name, hint=hint,
+                           where=describe(case) if describe else "one of the test inputs")
         if got is None and want is not None:
             not_attempted(f"`{name}` returned None: " + NOT_ATTEMPTED + " (Inside a function, end with `return`.)")
-        problem = _compare(got, want, rtol, atol)
+        problem = compare(got, want, rtol, atol)
         if problem:
-            where = describe(case) if describe else f"the input {_show(case)}"
+            where = describe(case) if describe else f"the input {show_value(case)}"
             fail(f"`{name}` on {where}: {problem}.", hint)
     passed(f"`{name}` agrees with the reference on all {len(cases)} test inputs.")
+
+
+def call_student(fn: Callable, args: Sequence = (), kwargs: Mapping[str, Any] | None = None, *, name: str,
+                 hint: str | Sequence[str] | None, where: str | None = None,
+                 explain: Callable[[Exception], None] | None = None) -> Any:
+    """``fn(*args, **kwargs)`` for a check, with what can go wrong turned into a miss; returns the result.
+
+    ``NotImplementedError`` (the untouched stub) is "not attempted"; a :class:`CourseError` (a course
+    helper's one-line error, or a miss the call itself reported) passes through unchanged; any other
+    exception is the student's bug, reported in one line: "`name` raised TypeError: ... (on ``where``)."
+    with ``hint``.  ``name`` is what the line shows between backticks (e.g. ``f"build({rate})"``).
+    ``explain(exc)`` may report a better-worded miss for an exception it recognises (it calls
+    :func:`fail`); when it returns, the one-line report follows.
+    """
+    try:
+        return fn(*args, **(kwargs or {}))
+    except NotImplementedError:
+        not_attempted()
+    except CourseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the student's bug, reported in one line
+        if explain is not None:
+            explain(exc)
+        on = f" (on {where})" if where else ""
+        fail(f"`{name}` raised {type(exc).__name__}: {exc}{on}.", hint)

@@ -43,7 +43,7 @@ IMPULSE_OPTIONS = {
 
 
 @exercise("01-impulse-picture", "what conv2d paints", uses=["impulse_answer"])
-def impulse_picture(answer) -> None:
+def impulse_answer(answer) -> None:
     """Predict: which copy of an asymmetric kernel ``tf.nn.conv2d`` paints around a single bright pixel."""
     kernel = np.arange(1, 10, dtype=np.float32).reshape(3, 3)
     impulse = np.zeros((5, 5), np.float32)
@@ -87,12 +87,12 @@ def _which_made(image, fmap) -> str:
 
 
 @exercise("01-which-kernel", "which kernel made which map", uses=["kernel_of", "mystery_image", "mystery_maps"])
-def which_kernel(kernel_of, image, maps) -> None:
+def kernel_of(kernel_of, image, maps) -> None:
     """Predict: ``kernel_of`` maps each letter of the mystery feature maps to the kernel that made it."""
+    letters = sorted(maps)
     if kernel_of is None:
         not_attempted("`kernel_of` is still None. Write a dict {'A': '...', 'B': '...', 'C': '...', 'D': '...'} "
                       "with a kernel name for each letter, run the cell, then this check.")
-    letters = sorted(maps)
     if not isinstance(kernel_of, dict) or sorted(kernel_of) != letters:
         fail(f"`kernel_of` should be a dict with the keys {letters}, one per feature map; got {kernel_of!r}.",
              ["write it like {'A': 'a kernel name', 'B': ..., 'C': ..., 'D': ...}."])
@@ -158,7 +158,7 @@ def _multiplies_reference(image_shape, kernel_shape, n_filters):
 
 
 @exercise("01-multiplies", "count multiplications", uses=["conv_multiplies"])
-def multiplies(student_fn) -> None:
+def conv_multiplies(student_fn) -> None:
     """Quantify: multiplications of a 'VALID', stride-1 convolution of one grayscale image with ``n_filters``."""
     cases = [((28, 28), (3, 3), 1), ((400, 600), (3, 3), 2), ((128, 96), (7, 7), 2), ((32, 20), (5, 3), 8),
              ((9, 9), (9, 9), 1), ((10, 4), (1, 1), 3)]
@@ -212,7 +212,7 @@ def _odd_facts() -> dict[str, bool]:
 
 
 @exercise("01-odd-kernels", "why odd kernel sizes", uses=["odd_answer"])
-def odd_kernels(answer) -> None:
+def odd_answer(answer) -> None:
     """Explain: why kernel sizes are almost always odd (the truth of each option is computed)."""
     check_choice(
         answer, _odd_facts(), name="odd_answer",
@@ -267,7 +267,7 @@ def _conv2d_refuses_3d_input():
 
 
 @exercise("01-filter-bank", "debug a filter bank", uses=["apply_bank"])
-def filter_bank(student_fn) -> None:
+def apply_bank(student_fn) -> None:
     """Debug: ``apply_bank(images, kernels)``: (N, H, W) images, K 2-D kernels -> (N, H-kh+1, W-kw+1, K)."""
     with _conv2d_refuses_3d_input():
         _check_bank(student_fn)
@@ -348,5 +348,13 @@ def diagonal_kernel(kernel, *, margin: float = 1.25) -> None:
     passed(f"`diagonal_kernel` answers the 45° edge ({target:.2f}) at least {margin}x more strongly than the "
            f"others (best rival: {worst}, {rivals[worst]:.2f}), and ignores flat areas.")
 
+
+# Each check is named after the notebook name it checks; the names before that stay as aliases, so
+# notebooks that call the old names keep working.
+impulse_picture = impulse_answer
+which_kernel = kernel_of
+multiplies = conv_multiplies
+odd_kernels = odd_answer
+filter_bank = apply_bank
 
 progress = progress_of(__name__)

@@ -178,7 +178,7 @@ def _from_logits(loss) -> bool | None:
 
 
 @exercise("04-fix-logits", "debug: softmax and from_logits", uses=["make_fixed_model"])
-def fix_logits(make_fixed_model) -> None:
+def make_fixed_model(make_fixed_model) -> None:
     """Debug: a model whose output and loss disagree about probabilities vs logits (scores)."""
     keras = _keras()
     if make_fixed_model is None or not callable(make_fixed_model):
@@ -218,7 +218,7 @@ def _epochs(make_dataset, n=96, batch_size=16, epochs=2):
     y = np.arange(n, dtype=np.int64)
     data = make_dataset(x, y, batch_size)
     if data is None:
-        not_attempted(f"`make_train_dataset` returned None: " + "end the function with `return` and the dataset.")
+        not_attempted("`make_train_dataset` returned None: " + "end the function with `return` and the dataset.")
     runs = []
     for _ in range(epochs):
         batches = []
@@ -233,7 +233,7 @@ def _epochs(make_dataset, n=96, batch_size=16, epochs=2):
 
 
 @exercise("04-fix-pipeline", "debug: a shuffling pipeline", uses=["make_train_dataset"])
-def fix_pipeline(make_train_dataset) -> None:
+def make_train_dataset(make_train_dataset) -> None:
     """Debug: a tf.data pipeline that must give every example once per epoch, in new batches every epoch."""
     if make_train_dataset is None or not callable(make_train_dataset):
         not_attempted()
@@ -287,10 +287,7 @@ def shift_images(student_fn) -> None:
     batch = rng.random((3, 6, 5)).astype("float32")
     cases = [(batch, 1, 0), (batch, 0, 2), (batch, -2, 1), (batch, 3, -3), (batch, 0, 0), (batch[:1], -1, -1)]
     check_function(
-        student_fn,
-        _reference_shift,
-        cases,
-        name="shift_images",
+        student_fn, _reference_shift, cases, name="shift_images",
         hint=["positive dx moves the content right, positive dy moves it down; the pixels that enter are 0.",
               "np.roll wraps around: the band that wrapped must be blanked. Return a new array, same shape."],
         describe=lambda c: f"images of shape {c[0].shape} with dx={c[1]}, dy={c[2]}",
@@ -316,14 +313,16 @@ def confusion_matrix(student_fn) -> None:
         (np.array([1, 1, 1]), np.array([1, 1, 1]), 4),  # a class never seen still gets a row and a column
     ]
     check_function(
-        student_fn,
-        _tf_confusion_matrix,
-        cases,
-        name="confusion_matrix",
+        student_fn, _tf_confusion_matrix, cases, name="confusion_matrix",
         hint=["the result always has n_classes rows and n_classes columns, even for classes that never occur.",
               "rows = true class, columns = predicted class: each example adds 1 to one cell."],
         describe=lambda c: f"{len(c[0])} labels and {c[2]} classes",
     )
 
+
+# Each check is named after the notebook name it checks; the names before that stay as aliases, so
+# notebooks that call the old names keep working.
+fix_logits = make_fixed_model
+fix_pipeline = make_train_dataset
 
 progress = progress_of(__name__)

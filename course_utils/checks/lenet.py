@@ -13,7 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
-from . import check_choice, check_function, check_value, exercise, fail, not_attempted, passed, progress_of
+from ..reference.conv import conv_output_size
+from . import (
+    call_student,
+    check_choice,
+    check_function,
+    check_value,
+    exercise,
+    fail,
+    not_attempted,
+    passed,
+    progress_of,
+)
 
 LENET_LAYERS = ("conv1", "conv2", "fc1", "fc2", "output")
 
@@ -57,7 +68,7 @@ def _keras_c3_mult_adds() -> int:
 
 def _table_c3_mult_adds() -> int:
     """Multiply-adds of the 1998 C3: each output map reads only the S2 maps Table I lists."""
-    out_side = 14 - 5 + 1
+    out_side = conv_output_size(14, 5)
     return out_side * out_side * 5 * 5 * sum(len(inputs) for inputs in C3_TABLE)
 
 
@@ -197,6 +208,13 @@ def _fixed_callbacks(checkpoint_dir):
                                             mode="max", save_best_only=True)]
 
 
+def _checkpoint_name_refused(exc: Exception) -> None:
+    if isinstance(exc, ValueError) and ".keras" in str(exc):
+        fail("Keras refused the checkpoint's file name (read the error it gives when you run the broken "
+             "cell).", ["a full model is saved in one format, and Keras reads the format from the end "
+                        "of the file name."])
+
+
 @exercise("05-debug-callbacks", "debug a callback list", uses=["training_callbacks"])
 def training_callbacks(student_fn) -> None:
     """Exercise (debug): fix a callback list so it stops, keeps and saves the epoch with the best val_accuracy."""
@@ -207,18 +225,8 @@ def training_callbacks(student_fn) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         want = _scripted_run(_fixed_callbacks, Path(tmp) / "reference")
     with tempfile.TemporaryDirectory() as tmp:
-        try:
-            got = _scripted_run(student_fn, Path(tmp))
-        except NotImplementedError:
-            not_attempted()
-        except ValueError as exc:
-            if ".keras" in str(exc):
-                fail("Keras refused the checkpoint's file name (read the error it gives when you run the broken "
-                     "cell).", ["a full model is saved in one format, and Keras reads the format from the end "
-                                "of the file name."])
-            fail(f"`training_callbacks` raised ValueError: {exc}.", ["run it on its own and read the error."])
-        except Exception as exc:  # the student's bug, in one line
-            fail(f"`training_callbacks` raised {type(exc).__name__}: {exc}.", ["run it on its own and read the error."])
+        got = call_student(_scripted_run, (student_fn, Path(tmp)), name="training_callbacks",
+                           hint=["run it on its own and read the error."], explain=_checkpoint_name_refused)
         if got is None:
             not_attempted("`training_callbacks` returned None: " + "return the list of callbacks.")
         ran, held, stamp, callbacks = got

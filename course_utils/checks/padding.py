@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import NOT_ATTEMPTED, _compare, check_choice, check_value, exercise, fail, not_attempted, passed, progress_of
+from ..model_counts import conv_layer_multiply_adds
+from . import NOT_ATTEMPTED, check_choice, check_value, compare, exercise, fail, not_attempted, passed, progress_of
 
 
 def _keras():
@@ -159,23 +160,30 @@ def keras_stack_params(layers, input_shape) -> list[int]:
     return counts
 
 
+def _one_per_layer(predicted, name: str, reference, items: str, hint: str) -> list:
+    """``reference()`` (Keras's answer, one item per layer) once ``predicted`` is a list of as many items."""
+    if predicted is None:
+        not_attempted(f"`{name}` is still None. " + NOT_ATTEMPTED)
+    want = reference()
+    if not isinstance(predicted, (list, tuple)) or len(predicted) != len(want):
+        fail(f"`{name}` should be a list of {len(want)} {items}; got {predicted!r}.", [hint])
+    return want
+
+
 def _describe(layer) -> str:
     return (f"{type(layer).__name__} with {layer.filters} filters, kernel_size={layer.kernel_size}, "
             f"strides={layer.strides}, padding={layer.padding!r}")
 
 
 @exercise("02-stack-shapes", "predict a stack's shapes", uses=["predicted_shapes", "stack", "input_shape"])
-def stack_shapes(predicted, layers, input_shape) -> None:
+def predicted_shapes(predicted, layers, input_shape) -> None:
     """Predicted (height, width, channels) after each layer of ``layers``, checked against Keras."""
-    if predicted is None:
-        not_attempted("`predicted_shapes` is still None. " + NOT_ATTEMPTED)
-    want = keras_stack_shapes(layers, input_shape)
-    if not isinstance(predicted, (list, tuple)) or len(predicted) != len(want):
-        fail(f"`predicted_shapes` should be a list of {len(want)} tuples (height, width, channels), one per "
-             f"layer; got {predicted!r}.", ["one tuple per layer, in the order of the stack."])
+    want = _one_per_layer(predicted, "predicted_shapes", lambda: keras_stack_shapes(layers, input_shape),
+                          "tuples (height, width, channels), one per layer",
+                          "one tuple per layer, in the order of the stack.")
     for i, (got, exp) in enumerate(zip(predicted, want)):
         got_t = tuple(got) if isinstance(got, (list, tuple, np.ndarray)) else got
-        if _compare(got_t, exp, 0, 0):
+        if compare(got_t, exp, 0, 0):
             channels_only = isinstance(got_t, tuple) and len(got_t) == 3 and got_t[:2] == exp[:2]
             problem = (f"`predicted_shapes[{i}]` (after layer {i + 1}, {_describe(layers[i])}) is {got!r}, "
                        "which is not what Keras builds.")
@@ -192,16 +200,12 @@ def stack_shapes(predicted, layers, input_shape) -> None:
 
 
 @exercise("02-stack-params", "predict a stack's parameters", uses=["predicted_params", "stack", "input_shape"])
-def stack_params(predicted, layers, input_shape) -> None:
+def predicted_params(predicted, layers, input_shape) -> None:
     """Predicted parameter count of each layer of ``layers``, checked against Keras's count_params()."""
-    if predicted is None:
-        not_attempted("`predicted_params` is still None. " + NOT_ATTEMPTED)
-    want = keras_stack_params(layers, input_shape)
-    if not isinstance(predicted, (list, tuple)) or len(predicted) != len(want):
-        fail(f"`predicted_params` should be a list of {len(want)} whole numbers, one per layer; got {predicted!r}.",
-             ["one number per layer, in the order of the stack."])
+    want = _one_per_layer(predicted, "predicted_params", lambda: keras_stack_params(layers, input_shape),
+                          "whole numbers, one per layer", "one number per layer, in the order of the stack.")
     for i, (got, exp) in enumerate(zip(predicted, want)):
-        if _compare(got, exp, 0, 0):
+        if compare(got, exp, 0, 0):
             fail(f"`predicted_params[{i}]` (layer {i + 1}, {_describe(layers[i])}) is {got!r}, which is not "
                  "Keras's count.",
                  ["a filter has one k x k kernel for EACH channel of its input; how many channels does this "
@@ -219,11 +223,7 @@ MULT_ADDS_CASE = {"n": 32, "c_in": 16, "filters": 64, "k": 3, "s": 2, "padding":
 
 def keras_mult_adds(n, c_in, filters, k, s, padding) -> int:
     """Multiply-adds of one forward pass of Conv2D on one n x n x c_in image: output values x weights per value."""
-    keras = _keras()
-    layer = keras.layers.Conv2D(filters, k, strides=s, padding=padding)
-    y = layer(keras.Input(shape=(n, n, c_in)))
-    per_value = int(np.prod(layer.kernel.shape[:3]))          # k * k * c_in weights feed one output value
-    return int(np.prod(y.shape[1:])) * per_value
+    return conv_layer_multiply_adds(n, c_in, filters, k, s, padding)
 
 
 @exercise("02-mult-adds", "quantify multiply-adds", uses=["mult_adds"])
@@ -281,5 +281,10 @@ def design_stack(layers) -> None:
               "try the stride-2 layer at different places in the stack: where it comes changes the result."])
     passed(f"Keras builds 28x28 -> {sides}.")
 
+
+# Each check is named after the notebook name it checks; the names before that stay as aliases, so
+# notebooks that call the old names keep working.
+stack_shapes = predicted_shapes
+stack_params = predicted_params
 
 progress = progress_of(__name__)

@@ -90,7 +90,7 @@ def _design_problem(layer) -> str | None:
 
 
 @exercise("03-design-stack", "design a stack", uses=["design"])
-def design_stack(model) -> None:
+def design(model) -> None:
     """Design: a stack of Conv2D 3x3 'valid' and MaxPool2D(2) layers, 28x28x1 -> 3x3 map, receptive field >= 18."""
     import keras
 
@@ -147,7 +147,7 @@ def stack_model():
 
 
 @exercise("03-stack-params", "parameters of a conv-pool stack", uses=["n_params"])
-def stack_params(n_params) -> None:
+def n_params(n_params) -> None:
     """Quantify: the number of trainable parameters of :func:`stack_model`, counted by Keras."""
     check_value(
         n_params,
@@ -174,7 +174,7 @@ def _dense_params_after(head, map_shape=GAP_MAP, units=GAP_UNITS) -> int:
 
 
 @exercise("03-gap-head", "dense head after Flatten vs global pooling", uses=["head_params"])
-def gap_head(head_params) -> None:
+def head_params(head_params) -> None:
     """Quantify: Dense(4096) parameters after Flatten and after GlobalAveragePooling2D of a 7x7x512 map."""
     import keras
 
@@ -245,7 +245,7 @@ def _bank_closed_under_quarter_turns() -> bool:
 
 
 @exercise("03-rotation-explain", "why only 90° turns", uses=["why_rotation"])
-def rotation_explain(answer) -> None:
+def why_rotation(answer) -> None:
     """Explain: why the depth-wise max over the 4-orientation bank is unchanged by a 90° turn (options computed)."""
     changes = rotation_changes((90, 45))
     depth, one, ref = changes["depth max"], changes["one channel"], changes["reference"]
@@ -328,7 +328,7 @@ def unchanged_positions(shift: int, width: int = SHIFT_WIDTH) -> list[int]:
 
 
 @exercise("03-shift-predict", "predict what a shift changes", uses=["unchanged"])
-def shift_predict(unchanged) -> None:
+def unchanged(unchanged) -> None:
     """Predict: for how many of the positions does a 1-pixel and a 2-pixel shift leave the pooled map unchanged."""
     want = (len(unchanged_positions(1)), len(unchanged_positions(2)))
     check_value(unchanged, want, name="unchanged",
@@ -339,5 +339,13 @@ def shift_predict(unchanged) -> None:
                       "a shift by 2 moves every cell by a whole window width. The answer is a tuple "
                       "(count for 1 pixel, count for 2 pixels)."])
 
+
+# Each check is named after the notebook name it checks; the names before that stay as aliases, so
+# notebooks that call the old names keep working.
+design_stack = design
+stack_params = n_params
+gap_head = head_params
+rotation_explain = why_rotation
+shift_predict = unchanged
 
 progress = progress_of(__name__)

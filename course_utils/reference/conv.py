@@ -33,7 +33,8 @@ import numpy as np
 
 from ..errors import CourseValueError
 
-__all__ = ["conv2d", "conv_output_size", "same_padding", "normalize_stride", "normalize_padding"]
+__all__ = ["conv2d", "conv_output_size", "same_padding", "axis_padding", "window_count", "normalize_stride",
+           "normalize_padding"]
 
 PADDING_HELP = "'valid', 'same', or a whole number of zero rows/columns >= 0 (e.g. 1)"
 
@@ -94,6 +95,27 @@ def same_padding(n: int, f: int, stride: int = 1) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
+def axis_padding(n: int, f: int, padding, stride: int = 1) -> tuple[int, int]:
+    """The zero rows added ``(before, after)`` along one axis: none for ``'valid'``, TensorFlow's rule
+    (:func:`same_padding`) for ``'same'``, ``p`` on both sides for an int ``p``.  ``padding`` must already be
+    normalized (:func:`normalize_padding`) with equal rows and columns."""
+    if padding == "valid":
+        return 0, 0
+    if padding == "same":
+        return same_padding(n, f, stride)
+    p = padding[0] if isinstance(padding, (tuple, list)) else padding
+    return int(p), int(p)
+
+
+def window_count(padded: int, f: int, stride: int = 1) -> int:
+    """How many positions a window of size ``f`` takes along an axis of ``padded`` cells (padding included),
+    moving ``stride`` cells a step: ``floor((padded - f) / stride) + 1``, or 0 when it does not fit.
+
+    The one size formula of the course: convolution, pooling, their diagrams and widgets all use it.
+    """
+    return (padded - f) // stride + 1 if padded >= f else 0
+
+
 def conv_output_size(n: int, f: int, *, padding="valid", stride: int = 1) -> int:
     """Output length along one axis of a convolution (or pooling) window of size ``f``.
 
@@ -125,7 +147,7 @@ def conv_output_size(n: int, f: int, *, padding="valid", stride: int = 1) -> int
             f"f={f} is larger than the input n={n}" + (f" plus padding 2*{p}" if p else "")
             + f": with padding={padding!r} the kernel must fit inside the (padded) input, so f <= {n + 2 * p}. "
             "Use a smaller kernel, more padding, or padding='same'.")
-    return (n + 2 * p - f) // s + 1
+    return window_count(n + 2 * p, f, s)
 
 
 # --------------------------------------------------------------------------- convolution
@@ -209,8 +231,8 @@ def conv2d(image, kernel, *, stride=1, padding="valid", bias=0.0) -> np.ndarray:
 
     padded = np.zeros((H + top + bottom, W + left + right, C))
     padded[top:top + H, left:left + W, :] = image
-    out_h = (padded.shape[0] - kh) // sh + 1
-    out_w = (padded.shape[1] - kw) // sw + 1
+    out_h = window_count(padded.shape[0], kh, sh)
+    out_w = window_count(padded.shape[1], kw, sw)
     out = np.zeros((out_h, out_w, F))
     for i in range(out_h):
         for j in range(out_w):

@@ -18,14 +18,14 @@ import numbers
 import numpy as np
 
 from ..errors import CourseValueError
-from .conv import conv_output_size
+from .conv import axis_padding, conv_output_size
 
 PADDINGS = ("valid", "same")
 MODES = ("max", "avg")
 _MODE_ALIASES = {"max": "max", "avg": "avg", "average": "avg", "mean": "avg"}
 
 
-def _positive_pair(name: str, value) -> tuple[int, int]:
+def positive_pair(name: str, value) -> tuple[int, int]:
     """``value`` as (rows, cols): a positive whole number, or a pair of them."""
     items = value if isinstance(value, (tuple, list)) else (value, value)
     ok = len(items) == 2 and all(
@@ -45,7 +45,7 @@ def _padding(padding) -> str:
     raise CourseValueError(f"pool2d(): padding={padding!r} is not allowed; use 'valid' or 'same'.")
 
 
-def _mode(mode) -> str:
+def pool_mode(mode) -> str:
     if isinstance(mode, str) and mode.lower() in _MODE_ALIASES:
         return _MODE_ALIASES[mode.lower()]
     raise CourseValueError(f"pool2d(): mode={mode!r} is not allowed; use 'max' or 'avg' (average pooling).")
@@ -88,10 +88,10 @@ def pool2d(x, *, size=2, stride=None, padding="valid", mode="max"):
             f"pool2d(): x has shape {x.shape}, a {x.ndim}-D array; expected (H, W) or (H, W, C). "
             "For a batch, pool each image separately (or use tf.nn.max_pool2d)."
         )
-    pool_h, pool_w = _positive_pair("size", size)
-    stride_h, stride_w = _positive_pair("stride", size if stride is None else stride)
+    pool_h, pool_w = positive_pair("size", size)
+    stride_h, stride_w = positive_pair("stride", size if stride is None else stride)
     padding = _padding(padding)
-    mode = _mode(mode)
+    mode = pool_mode(mode)
 
     height, width = x.shape[:2]
     if padding == "valid" and (pool_h > height or pool_w > width):
@@ -103,8 +103,8 @@ def pool2d(x, *, size=2, stride=None, padding="valid", mode="max"):
     out_h = conv_output_size(height, pool_h, padding=padding, stride=stride_h)
     out_w = conv_output_size(width, pool_w, padding=padding, stride=stride_w)
     # TensorFlow's 'same' padding: just enough to make out_h windows; the odd cell goes at the end.
-    pad_top = max((out_h - 1) * stride_h + pool_h - height, 0) // 2
-    pad_left = max((out_w - 1) * stride_w + pool_w - width, 0) // 2
+    pad_top = axis_padding(height, pool_h, padding, stride_h)[0]
+    pad_left = axis_padding(width, pool_w, padding, stride_w)[0]
 
     image = x if x.ndim == 3 else x[:, :, np.newaxis]
     out = np.zeros((out_h, out_w, image.shape[2]))
@@ -121,4 +121,6 @@ def pool2d(x, *, size=2, stride=None, padding="valid", mode="max"):
     return out if x.ndim == 3 else out[:, :, 0]
 
 
-__all__ = ["pool2d", "PADDINGS", "MODES"]
+_positive_pair, _mode = positive_pair, pool_mode  # the names before they were public
+
+__all__ = ["pool2d", "positive_pair", "pool_mode", "PADDINGS", "MODES"]

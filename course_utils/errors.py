@@ -12,7 +12,9 @@ class CourseError(Exception):
     """A problem the user can fix; the message says what was wrong and what to do."""
 
     def _render_traceback_(self):  # noqa: D401 - IPython hook
-        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
+        from .i18n import tr  # in the notebook's language (course_utils.i18n); the exception itself stays English
+
+        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {tr(str(self))}"]
 
 
 class CourseValueError(CourseError, ValueError):

@@ -26,7 +26,6 @@ CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "goog
 HAVE_ASSETS = shutil.which("npm") is not None or all(
     (slides.VENDOR / f"{name}-{version}.tgz").exists() for name, (version, _, _) in slides.PACKAGES.items())
 SOURCES = source_notebooks()
-SHOTS = ROOT / "build" / "slides-test"
 
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium; "
@@ -161,6 +160,14 @@ def demo_notebook(folder: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module", autouse=True)
+def work_dir_outside_the_repository(tmp_path_factory):
+    """Executed decks write their course work (checkpoints, logs) to a temporary folder, not to build/."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_WORK_DIR", str(tmp_path_factory.mktemp("course-work")))
+        yield
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
@@ -231,9 +238,7 @@ def test_first_slide_screenshot(demo, tmp_path):
     if SOURCES:
         out = tmp_path / "slides"
         deck = slides.export(slides.for_slides(nbformat.read(SOURCES[0], as_version=4)), SOURCES[0].stem, out)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shot = SHOTS / f"{deck.name.removesuffix('.slides.html')}-slide1.png"
-    shot.unlink(missing_ok=True)
+    shot = tmp_path / f"{deck.name.removesuffix('.slides.html')}-slide1.png"  # pytest keeps it for a look
     run = chromium(tmp_path, f"--window-size={slides.WIDTH},{slides.HEIGHT}", "--virtual-time-budget=15000",
                    f"--screenshot={shot}", deck.as_uri())
     assert shot.exists(), run.stderr[-2000:]
@@ -289,9 +294,114 @@ def test_bad_input_is_reported(demo, tmp_path, capsys):
 
 
 def test_tampered_tarball_is_refused(tmp_path):
-    name, (version, _, _) = "mathjax", slides.PACKAGES["mathjax"]
+    name = "mathjax"
     good = slides.tarball(name)  # cached (or fetched) and verified
     (tmp_path / good.name).write_bytes(good.read_bytes()[:-10] + b"0123456789")
     with pytest.raises(slides.SlidesError, match="does not match its pinned sha512"):
         slides.tarball(name, vendor=tmp_path)
     assert not (tmp_path / good.name).exists() and (tmp_path / f"{good.name}.bad").exists()
+
+
+# --------------------------------------------------------------------------- a Korean deck (tools/i18n.py)
+
+
+GLYPH_PROBE = """<script>(function () {
+  function done(o) { var p = document.createElement('pre'); p.id = 'course-glyphs';
+                     p.textContent = JSON.stringify(o); document.body.appendChild(p); }
+  function glyph(font, ch) {  // the character drawn alone: its ink and a hash of its pixels
+    var c = document.createElement('canvas'); c.width = 72; c.height = 72;
+    var x = c.getContext('2d'); x.font = font; x.fillStyle = '#000'; x.textBaseline = 'top';
+    x.fillText(ch, 6, 6);
+    var d = x.getImageData(0, 0, 72, 72).data, ink = 0, h = 2166136261;
+    for (var i = 3; i < d.length; i += 4) { var on = d[i] > 127 ? 1 : 0; ink += on;
+                                            h = Math.imul(h ^ (on + (i & 255)), 16777619) >>> 0; }
+    return {ink: ink, hash: h};
+  }
+  document.fonts.ready.then(function () {
+    var h1 = document.querySelector('.reveal .slides h1'), st = getComputedStyle(h1);
+    var font = '48px ' + st.fontFamily, out = {};
+    CHARS.forEach(function (ch) { out[ch] = glyph(font, ch); });
+    done({lang: document.documentElement.lang, title: h1.textContent, family: st.fontFamily, glyphs: out});
+  });
+})();</script>"""
+HANGUL = ["합", "성", "곱", "신", "경", "망"]
+
+
+def glyphs(deck: Path, tmp: Path, env: dict | None = None) -> dict:
+    """Run GLYPH_PROBE on a copy of ``deck`` in Chromium (``env``: e.g. another font configuration)."""
+    import html
+    import os
+
+    page = deck.with_name(f"glyphs-{len(list(tmp.glob('profile-*')))}.html")
+    chars = HANGUL + ["\u0378"]  # an unassigned code point: what a missing glyph looks like
+    page.write_text(deck.read_text(encoding="utf-8").replace(
+        "</body>", GLYPH_PROBE.replace("CHARS", json.dumps(chars)) + "</body>", 1), encoding="utf-8")
+    profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={profile}",
+           "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=20000", "--dump-dom", page.as_uri()]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env={**os.environ, **(env or {})})
+    found = re.search(r'<pre id="course-glyphs">(.*?)</pre>', run.stdout, re.S)
+    assert found, run.stderr[-2000:]
+    return json.loads(html.unescape(found.group(1)))
+
+
+def korean_demo(folder: Path) -> Path:
+    """A translated notebook as tools.i18n writes it: notebooks/ko/98_demo.ipynb, Korean prose, English code."""
+    (folder / "notebooks" / "ko").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "pyproject.toml", folder / "pyproject.toml")
+    cells = [md("# 98 · 합성곱 신경망 데모", "slide"), code("", "skip"),
+             md("## 합성곱 층\n합성곱 층은 필터로 특징 맵을 계산합니다.", "slide"),
+             notes("합성곱과 완전 연결 층의 차이를 물어봅니다."),
+             code("import numpy as np\nprint(np.arange(3))")]
+    path = folder / "notebooks" / "ko" / "98_demo.ipynb"
+    path.write_text(nbformat.writes(nbformat.v4.new_notebook(cells=cells)) + "\n", encoding="utf-8")
+    format_file(path, root=folder)
+    return path
+
+
+def test_korean_deck_renders_hangul(tmp_path):
+    """A Korean deck: its own name and lang="ko", notes in Korean, and Hangul drawn with real glyphs (each
+    syllable different, not one repeated box: no tofu), in Chromium with the system's fonts (fonts-noto-cjk)."""
+    path = korean_demo(tmp_path)
+    assert 'os.environ["COURSE_LANGUAGE"] = "ko"' in nbformat.read(path, as_version=4).cells[1].source
+    deck, _ = slides.build_deck(str(path), str(tmp_path / "slides"), execute_it=False)
+    deck = Path(deck)
+    assert deck.name == "98_demo.ko.slides.html"
+    result = probe(deck, tmp_path)
+    assert result["ready"] and result["errors"] == [], result
+    assert result["speaker_notes"] == "합성곱과 완전 연결 층의 차이를 물어봅니다."
+    got = glyphs(deck, tmp_path)
+    assert got["lang"] == "ko" and got["title"].startswith("98 · 합성곱 신경망")
+    drawn = got["glyphs"]
+    assert all(drawn[ch]["ink"] > 40 for ch in HANGUL), drawn  # something is drawn
+    hashes = {drawn[ch]["hash"] for ch in HANGUL}
+    assert len(hashes) == len(HANGUL), f"Hangul syllables render alike (tofu boxes?): {drawn}"
+    assert drawn["\u0378"]["hash"] not in hashes, drawn
+    # the check can fail: with only DejaVu (no CJK font) every syllable is the same missing-glyph box
+    if Path("/usr/share/fonts/truetype/dejavu").is_dir():
+        conf = tmp_path / "fonts.conf"
+        conf.write_text(f'<?xml version="1.0"?><fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir>'
+                        f'<cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>', encoding="utf-8")
+        boxes = glyphs(deck, tmp_path, {"FONTCONFIG_FILE": str(conf)})["glyphs"]
+        assert len({boxes[ch]["hash"] for ch in HANGUL + ["\u0378"]}) == 1, boxes
+    shot = tmp_path / "98_demo.ko-slide1.png"  # pytest keeps it for a look
+    chromium(tmp_path, f"--window-size={slides.WIDTH},{slides.HEIGHT}", "--virtual-time-budget=15000",
+             f"--screenshot={shot}", deck.as_uri())
+    assert shot.exists()
+    print(f"\nscreenshot of the Korean deck's first slide: {shot}")
+
+
+def test_command_exports_korean_decks_by_language(tmp_path, monkeypatch):
+    folder = tmp_path / "course"
+    korean_demo(folder)
+    english = demo_notebook(folder)
+    monkeypatch.setattr(slides, "language_notebooks",
+                        lambda lang, root=folder: [english] if lang == "en" else
+                        sorted((folder / "notebooks" / lang).glob("[0-9][0-9]_*.ipynb")))
+    monkeypatch.setattr(slides, "all_languages", lambda root=folder: ["en", "ko"])
+    assert slides.main(["--no-execute", "--lang", "ko", "--out", str(tmp_path / "ko")]) == 0
+    assert [p.name for p in (tmp_path / "ko").glob("*.slides.html")] == ["98_demo.ko.slides.html"]
+    assert slides.main(["--no-execute", "--out", str(tmp_path / "all")]) == 0
+    assert sorted(p.name for p in (tmp_path / "all").glob("*.slides.html")) == ["98_demo.ko.slides.html",
+                                                                               "98_demo.slides.html"]
+    assert slides.main(["--lang", "xx"]) == 2

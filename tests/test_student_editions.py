@@ -10,6 +10,10 @@
 * ``nbgrader generate_assignment`` accepts the instructor sources (with the course's
   ``tools/nbgrader_config.py``), and ``nbgrader autograde`` scores a solved and an untouched
   submission of the throw-away notebook and of a real course notebook.
+
+The translated editions (notebooks/<lang>/, tools/i18n.py) get the same structural checks (no solution
+line, badges, conventions); to keep CI time small, only notebook 02's translated student edition runs to the
+end (its ❌ and progress lines in its language) and is autograded.
 """
 
 from __future__ import annotations
@@ -28,14 +32,34 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import student
+from course_utils.i18n import tr
+from tools import i18n, student
 from tools.nbbuild import code, exercise, md, notes
-from tools.notebooks import (BEGIN, END, ROOT, check_notebook, colab_url, format_file, rel_path, repo_settings,
-                             source_notebooks)
+from tools.notebooks import (
+    BEGIN,
+    END,
+    ROOT,
+    check_notebook,
+    colab_url,
+    format_file,
+    language_of,
+    rel_path,
+    repo_settings,
+    source_notebooks,
+    trains,
+)
 
 SOURCES = source_notebooks()
 STUDENTS = [student.student_path(p) for p in SOURCES]
 IDS = [p.stem for p in SOURCES]
+# The translated editions (tools/i18n.py: notebooks/<lang>/NN_x.ipynb and notebooks/<lang>/student/): checked
+# structurally like the English ones; one of them (RUN_TRANSLATED) also runs to the end and is autograded.
+TRANSLATED = [i18n.target_path(p, lang) for lang in i18n.languages() for p in SOURCES
+              if i18n.target_path(p, lang).exists()]
+TRANSLATED_STUDENTS = [student.student_path(p) for p in TRANSLATED]
+TRANSLATED_IDS = [f"{p.parent.name}-{p.stem}" for p in TRANSLATED]
+GRADED_NOTEBOOK = "02_"  # the real notebook the nbgrader test grades (no training: quick to execute)
+RUN_TRANSLATED = [p for p in TRANSLATED_STUDENTS if p.name.startswith(GRADED_NOTEBOOK)][:1]
 BADGE_LINK = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\(([^)]+)\)")
 
 
@@ -150,21 +174,18 @@ def test_solution_in_a_cell_without_metadata_is_refused(tmp_path):
         student.render(source, tmp_path)
 
 
-def test_command_line_check_exit_codes(capsys):
-    """``./course student --check`` exits 1 exactly when something is out of date."""
-    assert student.main(["--check"]) == (1 if student.problems() else 0)
-    assert "up to date" in capsys.readouterr().out or student.problems()
-
-
 # --------------------------------------------------------------------------- the committed editions
 
 
-def test_committed_student_editions_are_up_to_date():
+def test_committed_student_editions_are_up_to_date(capsys):
+    """``./course student --check`` finds nothing to regenerate, exits 0 and says so."""
     found = student.problems()
     assert not found, "\n".join(found) + "\nrun ./course student and commit notebooks/student/"
+    assert student.main(["--check"]) == 0
+    assert "up to date" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+@pytest.mark.parametrize("source", SOURCES + TRANSLATED, ids=IDS + TRANSLATED_IDS)
 def test_no_solution_line_survives(source):
     target = student.student_path(source)
     assert target.exists(), f"{rel_path(target)} is missing: run ./course student"
@@ -205,12 +226,9 @@ def _outside_solutions(source: str):
 # --------------------------------------------------------------------------- Colab launch
 
 
-def _trains(nb) -> bool:
-    return any(c.cell_type == "code" and re.search(r"\.fit\(", c.source) for c in nb.cells)
-
-
-@pytest.mark.parametrize("path", SOURCES + STUDENTS,
-                         ids=IDS + [f"student-{i}" for i in IDS])
+@pytest.mark.parametrize("path", SOURCES + STUDENTS + TRANSLATED + TRANSLATED_STUDENTS,
+                         ids=IDS + [f"student-{i}" for i in IDS] + TRANSLATED_IDS
+                         + [f"student-{i}" for i in TRANSLATED_IDS])
 def test_colab_badge_and_gpu_request(path):
     assert path.exists(), f"{rel_path(path)} is missing: run ./course student"
     repo, branch = repo_settings()
@@ -223,7 +241,7 @@ def test_colab_badge_and_gpu_request(path):
     assert 'find_spec("google.colab")' in setup and f"git+https://github.com/{repo}.git@{branch}" in setup
     # notebooks that train ask Colab for a GPU runtime; the student edition asks like its source
     source_nb = nbformat.read(ROOT / "notebooks" / path.name, as_version=4)
-    wants_gpu = _trains(source_nb)
+    wants_gpu = trains(source_nb)  # the formatter's rule (tools/notebooks.py), not a copy of it
     assert (nb.metadata.get("accelerator") == "GPU") == wants_gpu, f"{path.name}: accelerator metadata"
     assert (nb.metadata.get("colab", {}).get("gpuType") == "T4") == wants_gpu, f"{path.name}: colab.gpuType"
     if path.parent.name == "student":
@@ -250,10 +268,10 @@ def test_gpu_request_follows_fit_in_both_editions(tmp_path):
 
 
 def _selected_run_paths(session) -> list[str]:
-    names = {item.callspec.params["target"].name for item in session.items
+    names = {str(item.callspec.params["target"]) for item in session.items
              if getattr(item, "originalname", None) == "test_student_edition_runs_to_the_end"
              and hasattr(item, "callspec")}
-    return [str(p) for p in STUDENTS if p.name in names]
+    return [str(p) for p in STUDENTS + RUN_TRANSLATED if str(p) in names]
 
 
 @pytest.fixture(scope="module")
@@ -274,7 +292,9 @@ def edition_runs(request):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target", STUDENTS, ids=[f"student-{i}" for i in IDS])
+@pytest.mark.parametrize("target", STUDENTS + RUN_TRANSLATED,
+                         ids=[f"student-{i}" for i in IDS] + [f"student-{p.parent.parent.name}-{p.stem}"
+                                                              for p in RUN_TRANSLATED])
 def test_student_edition_runs_to_the_end(target, edition_runs):
     """A student who skips every exercise can still "Run All": no cell raises, every self-check says
     'not yet' with its ❌ line, and the progress line at the end says which exercises are left."""
@@ -286,18 +306,19 @@ def test_student_edition_runs_to_the_end(target, edition_runs):
     assert not bad, "cells raised in a student's Run All:\n" + "\n".join(bad)
     assert len(result["executed"]) == result["n_code"], f"{target.name}: not every code cell ran"
     # every self-check says 'not yet' to the untouched stub: a check that passes on it checks nothing
+    lang = language_of(rel_path(target))  # a translated edition speaks its language (course_utils.i18n)
     silent = sorted(i for i, role in roles.items()
-                    if role == "check" and "❌ Not yet." not in result["texts"][str(i)])
+                    if role == "check" and tr("❌ Not yet.", lang) not in result["texts"][str(i)])
     assert not silent, f"{target.name}: self-check cells {silent} did not show a ❌ line on the untouched stub"
     n_checks = sum(1 for role in roles.values() if role == "check")
     last = result["texts"][str(result["executed"][-1])]
-    assert f"Exercises: 0 of {n_checks} pass." in last, f"{target.name}: last cell printed {last[:300]!r}"
+    progress = tr(f"Exercises: 0 of {n_checks} pass.  ⬜ x", lang).split("  ")[0]
+    assert progress in last, f"{target.name}: last cell printed {last[:300]!r}"
+    if lang != "en":
+        assert progress != f"Exercises: 0 of {n_checks} pass.", f"no {lang} catalog for the progress line"
 
 
 # --------------------------------------------------------------------------- nbgrader
-
-
-GRADED_NOTEBOOK = "02_"  # the real notebook the nbgrader test grades (no training: quick to execute)
 
 
 def _nbgrader(course: Path, *args, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -363,3 +384,20 @@ def test_nbgrader_generate_assignment_and_autograde(tmp_path):
                    for who in ("solved", "untouched")}
         n = sum(1 for c in nbformat.read(real, as_version=4).cells if c.metadata.get("nbgrader", {}).get("grade"))
         assert n >= 5 and got == {"solved": (float(n), float(n)), "untouched": (0.0, float(n))}, got
+    # the same notebook's translated edition grades the same: the instructor edition full marks, its student
+    # edition 0 (its self-checks speak Korean; the marks come from the same cells)
+    for translated in [p for p in TRANSLATED if p.name.startswith(GRADED_NOTEBOOK)][:1]:
+        assignment = f"week_{translated.parent.name}"
+        (course / "source" / assignment).mkdir()
+        shutil.copy(translated, course / "source" / assignment)
+        _nbgrader(course, "generate_assignment", assignment, "--force")
+        for who, submission in (("solved", translated), ("untouched", student.student_path(translated))):
+            (course / "submitted" / who / assignment).mkdir(parents=True)
+            shutil.copy(submission, course / "submitted" / who / assignment / translated.name)
+        _nbgrader(course, "autograde", assignment, env=env)
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            got = {who: (gradebook.find_submission(assignment, who).score,
+                         gradebook.find_submission(assignment, who).max_score) for who in ("solved", "untouched")}
+        n = sum(1 for c in nbformat.read(translated, as_version=4).cells
+                if c.metadata.get("nbgrader", {}).get("grade"))
+        assert n >= 5 and got == {"solved": (float(n), float(n)), "untouched": (0.0, float(n))}, (assignment, got)

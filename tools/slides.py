@@ -4,6 +4,7 @@
     python -m tools.slides notebooks/03_pooling.ipynb --full   # one deck, full-mode figures
     python -m tools.slides --no-execute       # fast: the cells' stored outputs only (no figures)
     python -m tools.slides --solutions        # keep exercise solutions on the slides (instructor deck)
+    python -m tools.slides --lang ko          # only the Korean decks (notebooks/ko/ -> NN_x.ko.slides.html)
 
 (``./course slides`` runs this.)  Open ``build/slides/index.html`` or a deck in any browser: no
 internet is needed. Press ``s`` for the speaker view (notes, timer, next slide), ``f`` for full
@@ -48,7 +49,7 @@ from pathlib import Path
 
 import nbformat
 
-from .notebooks import BADGE_RE, ROOT, rel_path, source_notebooks
+from .notebooks import BADGE_RE, ROOT, language_of, rel_path, source_notebooks
 
 VENDOR = ROOT / "build" / "vendor"
 OUT = ROOT / "build" / "slides"
@@ -80,7 +81,8 @@ window.MathJax = {
 <script src="{{ resources.course_assets }}/mathjax/es5/tex-svg-full.js"></script>
 {%- endblock html_head_js_mathjax -%}
 {%- block html_head_css -%}
-<style>.reveal .slides section h1, .reveal .slides section h2, .reveal .slides section h3, .reveal .slides section h4 { text-transform: none; }</style>
+<style>.reveal .slides section h1, .reveal .slides section h2,
+.reveal .slides section h3, .reveal .slides section h4 { text-transform: none; }</style>
 {%- endblock html_head_css -%}
 {% block footer_js %}
 <script src="{{ resources.reveal.url_prefix }}/dist/reveal.js"></script>
@@ -201,8 +203,8 @@ def for_slides(nb, solutions: bool = False):
     return nb
 
 
-def export(nb, name: str, out: Path = OUT, theme: str = "white") -> Path:
-    """Write ``out/<name>.slides.html`` from a (possibly executed) notebook."""
+def export(nb, name: str, out: Path = OUT, theme: str = "white", lang: str = "en") -> Path:
+    """Write ``out/<name>.slides.html`` from a (possibly executed) notebook (``lang``: the page's language)."""
     from jinja2 import DictLoader
     from nbconvert import SlidesExporter
 
@@ -213,7 +215,7 @@ def export(nb, name: str, out: Path = OUT, theme: str = "white") -> Path:
     exporter = SlidesExporter(extra_loaders=[DictLoader({"course_reveal.html.j2": TEMPLATE})],
                               template_file="course_reveal.html.j2", reveal_url_prefix="assets/reveal.js",
                               reveal_theme=theme, reveal_transition="none", embed_images=True,
-                              exclude_input_prompt=True, exclude_output_prompt=True)
+                              exclude_input_prompt=True, exclude_output_prompt=True, language_code=lang)
     body, _ = exporter.from_notebook_node(nb, resources={"course_assets": "assets", "course_width": WIDTH,
                                                          "course_height": HEIGHT,
                                                          "metadata": {"name": name}})
@@ -228,9 +230,31 @@ def build_deck(path: str, out: str, execute_it: bool = True, full: bool = False,
     start = time.monotonic()
     path = Path(path)
     nb = execute(path, full) if execute_it else nbformat.read(path, as_version=4)
+    # A translated notebook (notebooks/ko/NN_x.ipynb) gives NN_x.ko.slides.html beside the English deck.
+    lang = deck_language(path)
     # A deck with solutions gets its own name, so that it is never handed out in place of the students' deck.
-    deck = export(for_slides(nb, solutions), path.stem + (".solutions" if solutions else ""), Path(out), theme)
+    name = path.stem + ("" if lang == "en" else f".{lang}") + (".solutions" if solutions else "")
+    deck = export(for_slides(nb, solutions), name, Path(out), theme, lang)
     return str(deck), time.monotonic() - start
+
+
+def deck_language(path: Path) -> str:
+    """The language of a notebook from its path: notebooks/<lang>/NN_x.ipynb, else English."""
+    return language_of("/".join(Path(path).resolve().parts[-3:]))
+
+
+def language_notebooks(lang: str, root: Path = ROOT) -> list[Path]:
+    """The instructor notebooks of a language: notebooks/NN_*.ipynb for English, notebooks/<lang>/NN_*.ipynb."""
+    if lang == "en":
+        return source_notebooks(root)
+    return sorted((Path(root) / "notebooks" / lang).glob("[0-9][0-9]_*.ipynb"))
+
+
+def all_languages(root: Path = ROOT) -> list[str]:
+    """English and every language with translated notebooks (notebooks/<lang>/)."""
+    folder = Path(root) / "notebooks"
+    return ["en"] + sorted(p.name for p in folder.iterdir() if p.is_dir() and language_of(f"notebooks/{p.name}/x")
+                           == p.name and language_notebooks(p.name, root))
 
 
 def write_index(decks: list[Path], out: Path = OUT) -> Path:
@@ -261,7 +285,10 @@ def _summary(exc: BaseException) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.slides", description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", help="notebooks to export (default: every notebooks/NN_*.ipynb)")
+    parser.add_argument("notebooks", nargs="*", help="notebooks to export (default: every notebooks/NN_*.ipynb "
+                                                     "and every translated notebooks/<lang>/NN_*.ipynb)")
+    parser.add_argument("--lang", default="all",
+                        help="the decks' language when no notebook is named: en, ko, ... or all (default: all)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--full", action="store_true", help="execute in full mode (real data, all epochs; slow)")
     mode.add_argument("--no-execute", action="store_true", help="don't execute: no figures, fast")
@@ -270,7 +297,12 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default {rel_path(OUT)})")
     parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
     args = parser.parse_args(argv)
-    paths = [Path(p) for p in args.notebooks] or source_notebooks()
+    langs = all_languages() if args.lang == "all" else [args.lang]
+    if args.lang not in ("all", *all_languages()):
+        print(f"error: no notebooks in language {args.lang!r}; choose one of: all, {', '.join(all_languages())}",
+              file=sys.stderr)
+        return 2
+    paths = [Path(p) for p in args.notebooks] or [p for lang in langs for p in language_notebooks(lang)]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)

@@ -57,8 +57,12 @@ CODE_STUB = _code_stub()
 
 
 def student_path(source: Path, root: Path = ROOT) -> Path:
-    """notebooks/NN_x.ipynb -> notebooks/student/NN_x.ipynb"""
-    return Path(root) / "notebooks" / STUDENT_DIR / Path(source).name
+    """notebooks/NN_x.ipynb -> notebooks/student/NN_x.ipynb; a translation's notebooks/ko/NN_x.ipynb ->
+    notebooks/ko/student/NN_x.ipynb (the student edition sits beside its instructor edition)."""
+    source = Path(source)
+    if source.parent.name != "notebooks" and source.parent.parent.name == "notebooks":
+        return Path(root) / "notebooks" / source.parent.name / STUDENT_DIR / source.name
+    return Path(root) / "notebooks" / STUDENT_DIR / source.name
 
 
 def clear_solutions(nb):

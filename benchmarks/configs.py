@@ -18,8 +18,10 @@ Plain Keras on NumPy arrays scaled with ``x / 255.0`` (float64, as the seed code
 Course: the notebooks' way
 --------------------------
 :data:`COURSE` holds the recipe of each notebook (04 for Fashion-MNIST, 06 for
-CIFAR-10): model, batch size, epochs, optimizer, the ``tf.data`` pipeline and
-``jit_compile``.  ``RECIPE_SOURCE`` says where each recipe was read from.
+CIFAR-10): model (built by the notebook's own code, see ``benchmarks/models.py``),
+input (NumPy arrays or a ``tf.data`` pipeline), scaling, batch size, epochs, optimizer
+and ``jit_compile``.  ``RECIPE_SOURCE`` says where each recipe was read from; notebook
+04's is checked against the notebook by ``tests/test_benchmarks.py``.
 
 Sweep
 -----
@@ -75,7 +77,7 @@ class Config:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Config":
+    def from_dict(cls, data: dict) -> Config:
         return cls(**data)
 
     def label(self) -> str:
@@ -98,20 +100,25 @@ BASELINE = {
     for task in TASKS
 }
 
-# The course's recipes, read from the notebooks' code (keep them in step when a notebook changes).
+# The course's recipes.  Notebook 04's is its comparison's ``train`` function and data cell;
+# tests/test_benchmarks.py runs those cells of the notebook and checks that COURSE["fashion_*"] equals
+# what they do, so a recipe change in the notebook fails the tests until it is made here too.
 RECIPE_SOURCE = {
-    "fashion_dense": "notebook 04: 55,000 train images, tf.data, batch 64, 32 steps per call, Adam 1e-3 with cosine decay, no XLA, 12 epochs",
-    "fashion_cnn": "notebook 04: 55,000 train images, tf.data, batch 64, 32 steps per call, Adam 1e-3 with cosine decay, no XLA, 12 epochs",
+    "fashion_dense": "notebook 04: 55,000 uint8 train images (Rescaling in the model), NumPy arrays, batch 64, "
+                     "32 steps per call, Adam 1e-3 with cosine decay to 0, no XLA, 12 epochs",
+    "fashion_cnn": "notebook 04: 55,000 uint8 train images (Rescaling in the model), NumPy arrays, batch 64, "
+                   "32 steps per call, Adam 1e-3 with cosine decay to 0, no XLA, 12 epochs",
     "cifar": "notebook 06: uint8 in, tf.data, batch 128, Adam 1e-3; 5 of its 15 epochs (seconds per epoch only)",
 }
 
-# Notebook 04: float32 / 255 with a channel axis for both models, the last 5,000 training images held
-# out for validation (55,000 trained on), tf.data from_tensor_slices + cache + shuffle(10_000, seed=42) +
-# batch 64 + prefetch, Adam whose learning rate follows a cosine decay from 1e-3 to 0 over the 12 epochs,
-# steps_per_execution=32, jit_compile=False, verbose=2, EpochTimer.  Its per-epoch validation pass is left out here (on both sides
-# the test set is evaluated after each epoch, outside the timed epoch).
-_NB04 = dict(role="course", batch_size=64, epochs=12, pipeline="tfdata", scaling="float32", channel_axis=True,
-             holdout=5_000, shuffle_buffer=10_000, jit_compile=False, optimizer="adam", learning_rate=1e-3, cosine_decay=True,
+# Notebook 04: uint8 images with a channel axis (both models start with Rescaling(1/255)), the last 5,000
+# training images held out for validation (55,000 trained on), fit on the NumPy arrays at batch 64 (Keras
+# shuffles them every epoch), Adam whose learning rate follows a cosine decay from 1e-3 to 0 over all the
+# steps of the 12 epochs, steps_per_execution=32, Keras's default jit_compile ("auto": no XLA on a CPU),
+# verbose=2, EpochTimer.  Its per-epoch validation pass is left out here (on both sides the test set is
+# evaluated after each epoch, outside the timed epoch).
+_NB04 = dict(role="course", batch_size=64, epochs=12, pipeline="numpy", scaling="none", channel_axis=True,
+             holdout=5_000, jit_compile="auto", optimizer="adam", learning_rate=1e-3, cosine_decay=True,
              steps_per_execution=32, seed=42)
 COURSE = {
     "fashion_dense": Config(name="fashion_dense/course", task="fashion_dense", model="course_fashion_dense",

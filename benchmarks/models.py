@@ -17,13 +17,24 @@ Seed readings (the baseline)
 
 Course versions
 ---------------
-The ``course_*`` builders are the models notebooks 04 and 06 train (see
-``benchmarks/configs.py`` for where each recipe comes from).  Every builder returns
-an *uncompiled* ``keras.Sequential``; compiling (optimizer, jit_compile) is the
-configuration's job.
+The ``course_*`` builders return the models notebooks 04 and 06 train, built by the
+notebooks' own code: :func:`notebook_function` reads the code cell that defines the
+builder (``make_dense`` and ``make_cnn`` in 04, ``make_model`` in 06) and runs its
+function definitions, so the benchmark cannot drift from the lesson (one definition,
+in the notebook where students read it).  See ``benchmarks/configs.py`` for where each
+recipe comes from.  Every builder returns an *uncompiled* ``keras.Sequential``;
+compiling (optimizer, jit_compile) is the configuration's job.
 """
 
 from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+FASHION_NOTEBOOK = "04_dnn_vs_cnn.ipynb"
+CIFAR_NOTEBOOK = "06_color_cifar10.ipynb"
 
 
 def _keras():
@@ -35,15 +46,15 @@ def _keras():
 # --------------------------------------------------------------------------- seed readings
 
 
-def seed_fashion_dense(name="seed_fashion_dense", input_shape=(28, 28)):
+def seed_fashion_dense():
     """Seed 001's dense model for 28x28 Fashion-MNIST images."""
     layers = _keras().layers
     return _keras().Sequential([
-        _keras().Input(input_shape),
+        _keras().Input((28, 28)),
         layers.Flatten(),
         layers.Dense(128, activation="relu"),
         layers.Dense(10, activation="softmax"),
-    ], name=name)
+    ], name="seed_fashion_dense")
 
 
 def seed_fashion_cnn():
@@ -83,50 +94,48 @@ def seed_cifar_alexnet():
 # --------------------------------------------------------------------------- course versions
 
 
+def notebook_function(notebook: str, name: str, folder: Path = NOTEBOOKS):
+    """The function ``name`` exactly as ``notebook`` defines it.
+
+    Finds the one code cell with a top-level ``def name(`` and runs that cell's function
+    definitions (and nothing else of it) in a namespace holding what the notebooks import:
+    ``keras``, ``layers`` (``keras.layers``) and ``np``.  Helpers defined in the same cell
+    (06's ``conv_block``) come along.
+    """
+    import nbformat
+    import numpy as np
+
+    path = Path(folder) / notebook
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: the benchmark builds the course's models from the notebooks; "
+                                "run it from a checkout of the course repository.")
+    pattern = re.compile(rf"^def {re.escape(name)}\(", re.M)
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells
+             if c.cell_type == "code" and pattern.search(c.source)]
+    if len(cells) != 1:
+        raise LookupError(f"{path.name}: expected one code cell defining `def {name}(`, found {len(cells)}; "
+                          f"update benchmarks/models.py if the notebook renamed its model builder.")
+    tree = ast.parse(cells[0])
+    tree.body = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    keras = _keras()
+    namespace = {"keras": keras, "layers": keras.layers, "np": np}
+    exec(compile(tree, f"{path.name}:{name}", "exec"), namespace)  # noqa: S102 - the course's own notebook
+    return namespace[name]
+
+
 def course_fashion_dense():
-    """Notebook 04's dense model: the seed's layers, on (28, 28, 1) images like its CNN."""
-    return seed_fashion_dense(name="course_fashion_dense", input_shape=(28, 28, 1))
+    """Notebook 04's dense model (``make_dense``), built by the notebook's code."""
+    return notebook_function(FASHION_NOTEBOOK, "make_dense")()
 
 
 def course_fashion_cnn():
-    """Notebook 04's CNN: Conv 32 / Conv 64 3x3 with max pooling, Dropout 0.3, Dense 128, Dense 10."""
-    layers = _keras().layers
-    return _keras().Sequential([
-        _keras().Input((28, 28, 1)),
-        layers.Conv2D(32, 3, activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Flatten(),
-        layers.Dropout(0.3),
-        layers.Dense(128, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ], name="course_fashion_cnn")
+    """Notebook 04's CNN (``make_cnn``), built by the notebook's code."""
+    return notebook_function(FASHION_NOTEBOOK, "make_cnn")()
 
 
 def course_cifar_alexnet():
-    """Notebook 06's AlexNet-like CIFAR-10 model : raw uint8 in, logits out.
-
-    Rescaling and a horizontal-flip augmentation inside the model; three Conv 3x3
-    'same' (32, 64, 128 filters, no bias) each with BatchNormalization, ReLU and
-    MaxPool; Flatten; Dropout 0.3; Dense 128 ReLU; Dropout 0.5; Dense 10 (logits).
-    """
-    layers = _keras().layers
-    blocks = []
-    for filters in (32, 64, 128):
-        blocks += [layers.Conv2D(filters, 3, padding="same", use_bias=False), layers.BatchNormalization(),
-                   layers.ReLU(), layers.MaxPooling2D()]
-    return _keras().Sequential([
-        _keras().Input((32, 32, 3)),
-        layers.Rescaling(1 / 255),
-        layers.RandomFlip("horizontal"),
-        *blocks,
-        layers.Flatten(),
-        layers.Dropout(0.3),
-        layers.Dense(128, activation="relu"),
-        layers.Dropout(0.5),
-        layers.Dense(10),
-    ], name="course_cifar_alexnet")
+    """Notebook 06's AlexNet-like CIFAR-10 model (``make_model``: uint8 in, logits out), built by its code."""
+    return notebook_function(CIFAR_NOTEBOOK, "make_model")()
 
 
 BUILDERS = {

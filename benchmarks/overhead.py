@@ -151,7 +151,7 @@ def run(config: Config, verbose: int, repeats: int, epochs_per_fit: int, amortis
                     self.t = time.perf_counter()
 
                 def on_epoch_end(self, epoch, logs=None):
-                    times.append(time.perf_counter() - self.t)
+                    times.append(time.perf_counter() - self.t)  # noqa: B023 - used within this iteration
 
             if setting == "plain":
                 model.fit(**train_input, epochs=epochs_per_fit, verbose=0, callbacks=[Clock()])
@@ -163,9 +163,9 @@ def run(config: Config, verbose: int, repeats: int, epochs_per_fit: int, amortis
                 # The Clock goes first and last so that it brackets every helper hook.
                 clock = Clock()
                 end_clock = type("EndClock", (keras.callbacks.Callback,),
-                                 {"on_epoch_end": lambda self, e, logs=None: clock.on_epoch_end(e, logs)})()
+                                 {"on_epoch_end": lambda self, e, logs=None: clock.on_epoch_end(e, logs)})()  # noqa: B023
                 clock_begin_only = type("BeginClock", (keras.callbacks.Callback,),
-                                        {"on_epoch_begin": lambda self, e, logs=None: clock.on_epoch_begin(e, logs)})()
+                                        {"on_epoch_begin": lambda self, e, logs=None: clock.on_epoch_begin(e, logs)})()  # noqa: B023
                 # Keras's progress bar, passed explicitly so that it runs INSIDE the clocks
                 # (Keras would otherwise append its own after them); timed like the helpers.
                 progress = [timed_progbar(progress_ledger)] if verbose else []

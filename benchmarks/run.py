@@ -224,7 +224,7 @@ def part_notebooks(args, logs) -> dict:
                            args.timeout)
             r.setdefault("notebook", path.name)
             r.setdefault("ok", False)
-            print(f"    {r.get('seconds', float('nan')):.1f} s, peak {r.get('peak_rss_bytes', 0) / report.MB:,.0f} MB"
+            print(f"    {r.get('seconds', float('nan')):.1f} s, peak {r.get('peak_rss_bytes', 0) / report.MB:,.0f} MiB"
                   f"{'' if r.get('ok') else ' FAILED ' + str(r.get('error'))}", flush=True)
             result["quick"].append(r)
         result["quick_total_s"] = sum(r.get("seconds") or 0.0 for r in result["quick"])
@@ -241,7 +241,7 @@ def part_notebooks(args, logs) -> dict:
                            logs / f"nb-full-{path.stem}.log", args.full_timeout)
             r.setdefault("notebook", path.name)
             r.setdefault("ok", False)
-            print(f"    {r.get('seconds', float('nan')):.1f} s, peak {r.get('peak_rss_bytes', 0) / report.MB:,.0f} MB"
+            print(f"    {r.get('seconds', float('nan')):.1f} s, peak {r.get('peak_rss_bytes', 0) / report.MB:,.0f} MiB"
                   f"{'' if r.get('ok') else ' FAILED ' + str(r.get('error'))}; executed notebook with its outputs: "
                   f"{logs / f'nb-full-{path.stem}.ipynb'}", flush=True)
             result["full"].append(r)
@@ -273,7 +273,8 @@ def targets_summary(rep: dict) -> list[dict]:
                     "met": (ca is not None and ba is not None and ca >= ba)})
     ov = rep.get("overhead")
     if ov and "total_overhead_pct" in ov:
-        out.append({"target": "course helpers add < 2 % to an epoch", "measured": report.fmt(ov["total_overhead_pct"], "pct"),
+        out.append({"target": "course helpers add < 2 % to an epoch",
+                    "measured": report.fmt(ov["total_overhead_pct"], "pct"),
                     "met": ov["total_overhead_pct"] < 2.0})
     nb = rep.get("notebooks") or {}
     if nb.get("quick"):
@@ -284,15 +285,16 @@ def targets_summary(rep: dict) -> list[dict]:
                     "met": nb["quick_total_s"] < 600 if all_ok else None})
     for r in nb.get("full", []):
         if r.get("peak_rss_bytes"):
-            out.append({"target": f"{r['notebook']} full mode <= 2 GB resident",
+            out.append({"target": f"{r['notebook']} full mode {report.NOTEBOOK_MEMORY_TARGET} resident",
                         "measured": report.fmt(r["peak_rss_bytes"], "mem") + ("" if r.get("ok") else " (FAILED run)"),
-                        "met": r["peak_rss_bytes"] <= 2 * report.GB if r.get("ok") else None})
+                        "met": r["peak_rss_bytes"] <= report.NOTEBOOK_MEMORY_TARGET_BYTES if r.get("ok") else None})
     return out
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="./course bench", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("--only", default=",".join(PARTS), help=f"parts to run, comma-separated from {', '.join(PARTS)}")
     p.add_argument("--tasks", default=",".join(C.TASKS), help=f"models part: tasks from {', '.join(C.TASKS)}")
     p.add_argument("--epochs", type=int, default=None, help="override every configuration's epochs")
@@ -369,7 +371,8 @@ def main(argv=None) -> int:
     if first:
         m["threads"].update(first["threads"])
     foreign = [e["raw"]["subprocess"]["foreign_cores"] for item in rep.get("models", [])
-               for e in (item["baseline"], item["course"]) if e.get("raw", {}).get("subprocess", {}).get("foreign_cores") is not None]
+               for e in (item["baseline"], item["course"])
+               if e.get("raw", {}).get("subprocess", {}).get("foreign_cores") is not None]
     if foreign:
         m["foreign_cores_max"] = round(max(foreign), 2)
         rep["notes"].append(f"Other processes used up to {max(foreign):.2f} CPU cores while a configuration trained "

@@ -17,7 +17,8 @@ import nbformat
 import pytest
 
 from benchmarks import configs as C
-from benchmarks import report
+from benchmarks import models, report
+from benchmarks import run as bench_run
 from benchmarks.nbtime import execute
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +89,111 @@ def test_bad_options_are_refused_with_a_message():
         assert args[1] in proc.stderr
 
 
+def test_the_notebook_memory_target_is_1_5_gib_and_decides_the_verdict():
+    assert report.NOTEBOOK_MEMORY_TARGET_BYTES == 1.5 * 1024 ** 3
+    limit = report.NOTEBOOK_MEMORY_TARGET_BYTES
+    rows = [{"notebook": "a.ipynb", "ok": True, "peak_rss_bytes": limit},
+            {"notebook": "b.ipynb", "ok": True, "peak_rss_bytes": limit + MB},
+            {"notebook": "c.ipynb", "ok": False, "peak_rss_bytes": MB}]
+    summary = bench_run.targets_summary({"notebooks": {"full": rows}})
+    assert [t["met"] for t in summary] == [True, False, None]
+    assert all("<= 1.5 GiB" in t["target"] for t in summary)
+
+
+# --------------------------------------------------------------------------- one source: notebook 04
+
+
+def _nb04_code(marker: str) -> str:
+    """The one code cell of notebook 04 that contains ``marker``."""
+    cells = [c.source for c in nbformat.read(ROOT / "notebooks" / models.FASHION_NOTEBOOK, as_version=4).cells
+             if c.cell_type == "code" and marker in c.source]
+    assert len(cells) == 1, f"notebook 04 should have one code cell with {marker!r}, found {len(cells)}"
+    return cells[0]
+
+
+def test_course_models_are_the_notebooks_own():
+    """The benchmark builds notebooks 04's and 06's models with their code: same layers, same settings."""
+    keras = pytest.importorskip("keras")
+    for builder, notebook, name in [(models.course_fashion_dense, models.FASHION_NOTEBOOK, "make_dense"),
+                                    (models.course_fashion_cnn, models.FASHION_NOTEBOOK, "make_cnn"),
+                                    (models.course_cifar_alexnet, models.CIFAR_NOTEBOOK, "make_model")]:
+        src = next(c.source for c in nbformat.read(ROOT / "notebooks" / notebook, as_version=4).cells
+                   if c.cell_type == "code" and f"def {name}(" in c.source)
+        ns = {"keras": keras, "layers": keras.layers, "np": __import__("numpy")}
+        exec(src, ns)  # noqa: S102 - the course's own notebook, run whole here
+        expected, built = ns[name](), builder()
+        strip = lambda m: [(type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"})  # noqa: E731
+                           for layer in m.layers]
+        assert strip(built) == strip(expected), f"{builder.__name__} differs from {notebook}'s {name}"
+        assert built.count_params() == expected.count_params() > 0
+    # ... and nothing is re-typed here: the course builders hold no layer of their own
+    import inspect
+    for builder in (models.course_fashion_dense, models.course_fashion_cnn, models.course_cifar_alexnet):
+        assert "layers." not in inspect.getsource(builder)
+
+
+def test_notebook_function_runs_only_definitions_and_says_what_is_missing(tmp_path):
+    pytest.importorskip("keras")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("def helper():\n    return 2\n\ndef make():\n    return helper() * 21\n\n"
+                                          "raise RuntimeError('a side effect that must not run')")]
+    nbformat.write(nb, tmp_path / "99_x.ipynb")
+    assert models.notebook_function("99_x.ipynb", "make", folder=tmp_path)() == 42
+    with pytest.raises(LookupError, match=r"99_x.ipynb: expected one code cell defining `def absent\(`, found 0"):
+        models.notebook_function("99_x.ipynb", "absent", folder=tmp_path)
+    with pytest.raises(FileNotFoundError, match="98_missing.ipynb not found"):
+        models.notebook_function("98_missing.ipynb", "make", folder=tmp_path)
+
+
+class _Recorder:
+    """Stands in for a Keras model: records what the notebook's ``train`` passes to compile and fit."""
+
+    def compile(self, **kwargs):
+        self.compiled = kwargs
+
+    def fit(self, *args, **kwargs):
+        self.fitted = (args, kwargs)
+
+
+def test_course_recipe_is_notebook_04s(monkeypatch):
+    """configs.COURSE["fashion_*"] is what notebook 04's data cell and ``train`` do in full mode."""
+    keras = pytest.importorskip("keras")
+    import numpy as np
+
+    from course_utils.callbacks import EpochTimer
+    from course_utils.config import pick, take
+
+    monkeypatch.setenv("COURSE_QUICK", "0")
+    n = 6_000  # a small stand-in of the training set: the notebook holds out a fixed number of images
+    ns = {"np": np, "keras": keras, "pick": pick, "take": take, "EpochTimer": EpochTimer,
+          "x_train_full": np.zeros((n, 28, 28), np.uint8), "y_train_full": np.zeros(n, np.uint8),
+          "x_test": np.zeros((100, 28, 28), np.uint8), "y_test": np.zeros(100, np.uint8)}
+    exec(_nb04_code("x_val, y_val = "), ns)  # noqa: S102
+    exec(_nb04_code("def train("), ns)  # noqa: S102
+    model = _Recorder()
+    ns["train"](model)
+    (x, _), fit = model.fitted[0], model.fitted[1]
+    opt = model.compiled["optimizer"]
+    lr = opt.get_config()["learning_rate"]  # a schedule is serialised as {"class_name": ..., "config": ...}
+    seeds = {int(s) for s in __import__("re").findall(r"set_random_seed\((\d+)\)", _nb04_code("train(dense)"))}
+    for task in ("fashion_dense", "fashion_cnn"):
+        cfg = C.COURSE[task]
+        assert cfg.pipeline == "numpy" and isinstance(x, np.ndarray)            # fit on the arrays themselves
+        assert cfg.scaling == "none" and x.dtype == np.uint8                   # the model rescales
+        assert cfg.channel_axis and x.shape[1:] == (28, 28, 1)
+        assert len(x) == n - cfg.holdout and len(fit["validation_data"][0]) == cfg.holdout
+        assert (fit["batch_size"], fit["epochs"]) == (cfg.batch_size, cfg.epochs)
+        assert model.compiled["steps_per_execution"] == cfg.steps_per_execution
+        assert model.compiled.get("jit_compile", "auto") == cfg.jit_compile
+        assert isinstance(opt, keras.optimizers.Adam) and cfg.optimizer == "adam"
+        assert cfg.cosine_decay and lr["class_name"] == "CosineDecay" and lr["config"]["alpha"] == 0.0  # to 0
+        assert lr["config"]["initial_learning_rate"] == cfg.learning_rate
+        assert lr["config"]["decay_steps"] == cfg.epochs * -(-len(x) // cfg.batch_size)  # as benchmarks/worker.py
+        assert model.compiled["loss"] == "sparse_categorical_crossentropy" and not cfg.logits
+        assert seeds == {cfg.seed}
+        assert cfg.model == f"course_{task}"
+
+
 # --------------------------------------------------------------------------- end to end
 
 
@@ -117,7 +223,8 @@ def test_smoke_run_end_to_end(tmp_path):
     assert item["task"] == "fashion_dense" and item["stand_in"] is False
     base_raw, course_raw = item["baseline"]["raw"], item["course"]["raw"]
     assert base_raw["config"]["pipeline"] == "numpy" and base_raw["config"]["batch_size"] == 32
-    assert course_raw["config"]["pipeline"] == "tfdata"
+    course = C.COURSE["fashion_dense"]
+    assert (course_raw["config"]["model"], course_raw["config"]["cosine_decay"]) == (course.model, course.cosine_decay)
     assert len(base_raw["epoch_seconds"]) == len(base_raw["test_accuracy"]) == 2
     assert item["target_accuracy"] == base_raw["final_test_accuracy"] == base_raw["test_accuracy"][-1]
     for side in ("baseline", "course"):

@@ -1,4 +1,5 @@
-"""course_utils.timing: the CPU subprocess path for real, the GPU path's logic with a faked device list.
+"""course_utils.timing: both CPU paths for real (in this process without a GPU, in a subprocess that
+hides a GPU), the GPU path's logic with a faked device list.
 
 No test asserts a duration: only the structure of the result, the arithmetic on the
 recorded times and the guards (subprocess environment, placement, bad input).
@@ -38,8 +39,40 @@ def fake_run(times):
 # --------------------------------------------------------------------------- the real CPU path
 
 
+def _tf_sees_a_gpu():
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
 @pytest.mark.slow
-def test_cpu_only_comparison_runs_in_a_cpu_only_subprocess():
+def test_without_a_gpu_the_cpu_is_timed_in_this_process(monkeypatch):
+    if _tf_sees_a_gpu():
+        pytest.skip("this machine has a GPU: the CPU is timed in a subprocess there (next test)")
+    monkeypatch.setattr(timing, "_run_cpu_subprocess", lambda *a: pytest.fail("no GPU to hide: no subprocess"))
+    x, y = tiny_data()
+    result = timing.compare_devices(tiny_model, x, y, epochs=3, batch_size=32, devices=["CPU"])
+    table = result.table()
+    assert list(table.index) == ["CPU"]
+    assert table.loc["CPU", "process"] == "this process (no GPU to hide)"
+    (t,) = result.timings
+    assert len(t.epoch_seconds) == 3 and all(s > 0 for s in t.epoch_seconds)
+    assert t.steady_epoch == pytest.approx(float(np.median(t.epoch_seconds[1:])))
+    assert table.loc["CPU", "examples / s"] == pytest.approx(len(x) / t.steady_epoch, rel=1e-2)
+    assert t.intra_op_threads is not None and t.inter_op_threads is not None
+    assert "No GPU was found" in result.summary() and not result.gpu_found
+    fig = result.plot()
+    ax = fig.axes[0]
+    assert "CPU only" in ax.get_title() and ax.get_ylabel() and ax.get_xlabel()
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["CPU"]
+
+
+@pytest.mark.slow
+def test_with_a_gpu_the_cpu_is_timed_in_a_cpu_only_subprocess(monkeypatch):
+    # A GPU name (faked here) is what sends the CPU run to a fresh Python with CUDA_VISIBLE_DEVICES=-1; the
+    # subprocess below runs for real.
+    monkeypatch.setattr(timing, "_gpu_names", lambda: ["Fake Tesla T4"])
+    monkeypatch.setattr(timing, "_run_cpu_in_process", lambda *a: pytest.fail("a GPU to hide: subprocess"))
     x, y = tiny_data()
     result = timing.compare_devices(tiny_model, x, y, epochs=3, batch_size=32, devices=["CPU"])
     table = result.table()
@@ -54,15 +87,11 @@ def test_cpu_only_comparison_runs_in_a_cpu_only_subprocess():
     assert t.intra_op_threads is not None and t.inter_op_threads is not None
     summary = result.summary()
     assert "batch size 32" in summary and result.tensorflow_version in summary
-    assert "No GPU was found" in summary and not result.gpu_found
-    fig = result.plot()
-    ax = fig.axes[0]
-    assert "CPU only" in ax.get_title() and ax.get_ylabel() and ax.get_xlabel()
-    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["CPU"]
+    assert result.gpu_found and "No GPU was found" not in summary
 
 
 @pytest.mark.slow
-def test_a_failing_subprocess_is_an_error_not_a_partial_table():
+def test_a_failing_cpu_run_is_an_error_not_a_partial_table(monkeypatch):
     def unsaveable_model():  # a Lambda layer cannot be reloaded in safe mode: the child fails
         model = keras.Sequential([keras.Input((6, 6)), keras.layers.Flatten(),
                                   keras.layers.Lambda(lambda t: t * 2.0), keras.layers.Dense(4)])
@@ -70,7 +99,12 @@ def test_a_failing_subprocess_is_an_error_not_a_partial_table():
         return model
 
     x, y = tiny_data()
-    with pytest.raises(CourseError, match="CPU run .*failed"):
+    if not _tf_sees_a_gpu():  # no GPU: the CPU run is in this process
+        monkeypatch.setattr(timing, "_gpu_names", lambda: [])
+        with pytest.raises(CourseError, match="CPU run \\(this process\\) failed"):
+            timing.compare_devices(unsaveable_model, x, y, epochs=2, batch_size=32, devices=["CPU"])
+    monkeypatch.setattr(timing, "_gpu_names", lambda: ["Fake Tesla T4"])  # a GPU to hide: in a subprocess
+    with pytest.raises(CourseError, match="CPU run \\(subprocess\\) failed"):
         timing.compare_devices(unsaveable_model, x, y, epochs=2, batch_size=32, devices=["CPU"])
 
 
@@ -102,6 +136,17 @@ def test_cpu_worker_refuses_when_it_still_sees_a_gpu(monkeypatch, tmp_path):
                         lambda kind=None: ["/physical_device:GPU:0"] if kind == "GPU" else real(kind))
     with pytest.raises(SystemExit, match="still sees GPUs"):
         timing._cpu_worker(str(tmp_path))
+
+
+def test_in_process_cpu_run_refuses_when_this_process_sees_a_gpu(monkeypatch, tmp_path):
+    import tensorflow as tf
+
+    real = tf.config.list_physical_devices
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: ["/physical_device:GPU:0"] if kind == "GPU" else real(kind))
+    x, y = tiny_data(64)
+    with pytest.raises(CourseError, match="subprocess that cannot see it"):
+        timing._run_cpu_in_process(tmp_path, x, y, 32, 2, False)
 
 
 def test_timed_fit_synchronises_before_every_clock_reading(monkeypatch):
@@ -143,6 +188,7 @@ def fake_gpu(monkeypatch):
 
     monkeypatch.setattr(timing, "_run_gpu_in_process", gpu_run)
     monkeypatch.setattr(timing, "_run_cpu_subprocess", cpu_run)
+    monkeypatch.setattr(timing, "_run_cpu_in_process", lambda *a: pytest.fail("a GPU to hide: CPU in a subprocess"))
     return calls
 
 
@@ -163,6 +209,7 @@ def test_fake_gpu_gives_both_rows_and_the_speed_up(fake_gpu):
     # Same data, batch size and epochs went to both devices.
     assert fake_gpu["gpu"] == dict(index=0, n=len(x), batch_size=32, epochs=4, model_saved=True)
     assert '"batch_size": 32' in fake_gpu["cpu"]["config"] and fake_gpu["cpu"]["data"]
+    assert table.loc["CPU", "process"] == "subprocess, CUDA_VISIBLE_DEVICES=-1"
 
 
 def test_fake_gpu_alone_and_device_names(fake_gpu):
@@ -185,7 +232,7 @@ def test_a_failing_device_fails_the_whole_call(fake_gpu, monkeypatch):
 
 def test_unusable_timings_are_refused(monkeypatch):
     monkeypatch.setattr(timing, "_gpu_names", lambda: [])
-    monkeypatch.setattr(timing, "_run_cpu_subprocess", fake_run([1.0]))  # one epoch instead of 3
+    monkeypatch.setattr(timing, "_run_cpu_in_process", fake_run([1.0]))  # one epoch instead of 3
     x, y = tiny_data()
     with pytest.raises(CourseError, match="unusable"):
         timing.compare_devices(tiny_model, x, y, epochs=3, batch_size=32)
@@ -193,7 +240,7 @@ def test_unusable_timings_are_refused(monkeypatch):
 
 def test_builder_given_as_module_function_string(monkeypatch):
     monkeypatch.setattr(timing, "_gpu_names", lambda: [])
-    monkeypatch.setattr(timing, "_run_cpu_subprocess", fake_run([2.0, 1.0, 1.0]))
+    monkeypatch.setattr(timing, "_run_cpu_in_process", fake_run([2.0, 1.0, 1.0]))
     x, y = tiny_data()
     result = timing.compare_devices("tests.test_timing:tiny_model", x, y, epochs=3, batch_size=32)
     assert result.timings[0].steady_epoch == 1.0
@@ -227,6 +274,7 @@ def _wrong_shape():
 ])
 def test_bad_builders(builder, message, monkeypatch):
     monkeypatch.setattr(timing, "_run_cpu_subprocess", lambda *a: pytest.fail("must not run"))
+    monkeypatch.setattr(timing, "_run_cpu_in_process", lambda *a: pytest.fail("must not run"))
     x, y = tiny_data()
     with pytest.raises(CourseValueError, match=message):
         timing.compare_devices(builder, x, y, epochs=2, batch_size=32)
@@ -243,7 +291,7 @@ def test_bad_builders(builder, message, monkeypatch):
 ])
 def test_bad_arguments(kwargs, message, monkeypatch):
     monkeypatch.setattr(timing, "_gpu_names", lambda: [])
-    monkeypatch.setattr(timing, "_run_cpu_subprocess", lambda *a: pytest.fail("must not run"))
+    monkeypatch.setattr(timing, "_run_cpu_in_process", lambda *a: pytest.fail("must not run"))
     x, y = tiny_data()
     args = dict(x=x, y=y, epochs=2, batch_size=32) | kwargs
     with pytest.raises(CourseValueError, match=message):

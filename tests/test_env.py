@@ -14,7 +14,8 @@ def test_versions_here_are_in_the_tested_range():
 
 
 def test_outside_the_range_warns_and_does_not_crash(monkeypatch):
-    monkeypatch.setattr(env, "installed_version", lambda p: {"tensorflow": "2.15.1"}.get(p, "3.11.0" if p == "python" else "3.15.0"))
+    versions = {"tensorflow": "2.15.1", "python": "3.11.0", "keras": "3.15.0"}
+    monkeypatch.setattr(env, "installed_version", versions.get)
     with pytest.warns(env.UntestedVersionWarning, match="tensorflow 2.15.1"):
         rows = {r["package"]: r for r in env.version_report()}
     assert rows["tensorflow"]["verdict"].startswith("untested")
@@ -22,7 +23,8 @@ def test_outside_the_range_warns_and_does_not_crash(monkeypatch):
 
 
 def test_missing_package_is_reported(monkeypatch):
-    monkeypatch.setattr(env, "installed_version", lambda p: None if p == "keras" else "2.21.0" if p == "tensorflow" else "3.11.2")
+    versions = {"keras": None, "tensorflow": "2.21.0", "python": "3.11.2"}
+    monkeypatch.setattr(env, "installed_version", versions.get)
     rows = {r["package"]: r for r in env.version_report(warn=False)}
     assert rows["keras"]["verdict"].startswith("MISSING")
 

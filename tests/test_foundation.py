@@ -4,8 +4,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from course_utils import env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +51,11 @@ def test_course_utils_itself_does_not_pin_tensorflow():
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "./course test" in readme
-    assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("exec ./course test")
+    ci = (ROOT / ".ci" / "run").read_text()
+    lines = [line.strip() for line in ci.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    # The suite, then the notebooks on the oldest supported TensorFlow/Keras; `set -e` stops at the first failure.
+    assert "set -euo pipefail" in ci
+    assert "./course test" in lines and lines[-1] == "./course test-oldest"
 
 
 def test_course_entry_point_rejects_unknown_commands():
@@ -74,3 +76,12 @@ def test_readme_table_links_every_notebook_in_both_editions():
     for path in source_notebooks(ROOT):
         for rel in (f"notebooks/{path.name}", f"notebooks/student/{path.name}"):
             assert f"({colab_url(rel, repo, branch)})" in readme, f"README has no Colab badge for {rel}"
+
+
+def test_the_tested_range_is_what_ci_runs_on():
+    """Its bottom is the oldest pair CI runs the notebooks on (./course test-oldest), its top the pinned one."""
+    newest, oldest = pins(ROOT / "requirements.txt"), pins(ROOT / "requirements-oldest.txt")
+    for package in ("tensorflow", "keras"):
+        low, high = env.TESTED[package]
+        assert env._major_minor(oldest[package]) == low, (package, oldest[package], low)
+        assert env._major_minor(newest[package]) == high, (package, newest[package], high)

@@ -113,7 +113,8 @@ def jupyter_lab(root: Path, home: Path):
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter lab did not answer in {START_TIMEOUT_S} s:\n{(home / 'lab.log').read_text()}")
+                log = (home / "lab.log").read_text()
+                raise RuntimeError(f"jupyter lab did not answer in {START_TIMEOUT_S} s:\n{log}")
             time.sleep(0.5)
         yield base, token
     finally:
@@ -272,13 +273,14 @@ def test_run_all_on_a_student_edition_reaches_the_end_and_shows_misses(tmp_path)
 
     errors = [(i, _text(o)) for i, c in enumerate(cells) for o in c["outputs"] if o.get("output_type") == "error"]
     assert not errors, f"a cell raised (code cell, error): {errors}"
-    assert all(c["count"] is not None for c in cells), \
-        f"Run All stopped: code cells without an execution count: {[i for i, c in enumerate(cells) if c['count'] is None]}"
+    not_run = [i for i, c in enumerate(cells) if c["count"] is None]
+    assert not not_run, f"Run All stopped: code cells without an execution count: {not_run}"
     assert not [i for i, c in enumerate(cells) if "Traceback (most recent call last)" in c["shown"]], \
         "a traceback is shown on the page"
     last = cells[-1]["shown"]
     progress = re.search(r"Exercises: 0 of (\d+) pass", last)
-    assert progress, f"the last code cell does not show the progress line 'Exercises: 0 of N pass'; it shows {last[:500]!r}"
+    assert progress, ("the last code cell does not show the progress line 'Exercises: 0 of N pass'; "
+                      f"it shows {last[:500]!r}")
     assert int(progress.group(1)) >= 1
     missed = [i for i, c in enumerate(cells) if "❌ Not yet." in c["shown"]]
     assert missed, "no output on the page shows a '❌ Not yet.' line"

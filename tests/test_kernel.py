@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import sys
+import queue
 import time
 from pathlib import Path
 
@@ -83,7 +83,7 @@ def test_kernel_started_as_course_lab_does(monkeypatch):
         while not any("a real error" in text for _, text in out) and time.monotonic() < deadline:
             try:
                 msg = kc.get_iopub_msg(timeout=1)
-            except Exception:  # queue.Empty
+            except queue.Empty:
                 continue
             if msg["msg_type"] == "stream":
                 out.append((msg["content"]["name"], msg["content"]["text"]))

@@ -545,7 +545,8 @@ def plot_bars(table, columns: Sequence[str], *, title: str | None = None, colors
         values = np.asarray(table[column], dtype=float)
         bars = ax.bar(names, values, color=colors[: len(names)])
         ax.bar_label(bars, labels=[_bar_label(v) for v in values], padding=2, fontsize=9)
-        bottom, top = (ylims or {}).get(column, (0.0, float(np.nanmax(values)) if len(values) else 1.0))
+        finite = values[np.isfinite(values)]  # a column may be all NaN (e.g. no steady epoch after one epoch)
+        bottom, top = (ylims or {}).get(column, (0.0, float(finite.max()) if len(finite) else 1.0))
         ax.set_ylim(bottom, bottom + (top - bottom) * 1.18)  # head room for the labels
         ax.set_title(column)
         ax.set_xlabel(table.index.name or "")

@@ -336,3 +336,17 @@ def test_subclassed_model_that_never_calls_its_conv_layer_gets_a_clear_error():
 
     with pytest.raises(CourseValueError, match="none of the chosen layers ran"):
         plot_activations(Odd(), image())
+
+
+def test_plot_bars_draws_a_column_with_no_finite_value():
+    """After a 1-epoch run there is no steady epoch: the column is all NaN, and the chart still draws."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from course_utils.visualize import plot_bars
+
+    table = pd.DataFrame({"test accuracy": [0.8, 0.85], "steady s / epoch": [float("nan")] * 2},
+                         index=pd.Index(["dense", "CNN"], name="model"))
+    fig = plot_bars(table, ["test accuracy", "steady s / epoch"])
+    assert fig.axes[1].get_ylim()[1] > 0 and fig.axes[0].get_ylim()[1] > 0.85
+    plt.close(fig)

@@ -284,7 +284,7 @@ def test_checks_speak_the_notebooks_language(monkeypatch, capsys):
         if lang == "ko":
             assert "`pair`: 모양은 맞지만 값 2개 중 1개가 다릅니다 (첫 번째는 인덱스 (1,))." in lines[0]
             assert "힌트 1/2: look again 다음 힌트를 보려면 `more_hint()`를 실행하세요." in lines[0]
-            assert "`answer`은(는) 아직 None입니다. 아직 풀지 않았습니다." in lines[1]
+            assert "`answer`은(는) 여전히 None입니다. 아직 풀지 않았습니다." in lines[1]
             assert not re.search(r"[A-Za-z]{4,}", re.sub(r"`[^`]*`|look again|None|\x1b\[\d+m", "", out)), out
         else:
             assert "the shape is right but 1 of 2 values differ" in lines[0]

@@ -77,3 +77,65 @@ def assert_passes(call, capsys) -> str:
 def untouched_stub(*args, **kwargs):
     """A student function still as the student edition gives it: it raises NotImplementedError."""
     raise NotImplementedError()
+
+
+# --- Two workers (pytest-xdist) ----------------------------------------------------------------------------------
+# `./course test` runs the suite on two workers with `--dist loadscope` (a notebook's cells, a module's tests or
+# a class's tests stay together, in order, on one worker) and `--no-loadscope-reorder`, so the order below is the
+# order in which work is handed out. The long single items go first, so that neither worker is left with one of
+# them at the end while the other waits: the full-mode result gates, the JupyterHub class, the JupyterLab
+# browser run, then the notebooks (their cells), then everything else in the usual order.
+FIRST = (
+    "tests/test_results_gates.py::TestNotebook04",
+    "tests/test_results_gates.py::TestNotebook07",
+    "tests/test_hub.py",
+    "tests/test_jupyterlab.py",
+    "tests/test_student_editions.py",   # runs every student edition (a module-scoped fixture, two at a time)
+    "notebooks/",
+)
+
+
+def _rank(item) -> int:
+    nodeid = item.nodeid
+    return next((i for i, prefix in enumerate(FIRST) if nodeid.startswith(prefix)), len(FIRST))
+
+
+def gated_notebooks(items) -> set[str]:
+    """The notebooks whose full-mode result gate (tests/test_results_gates.py) is collected and will run here.
+
+    Their quick-mode nbval run is then left out: the gate runs every cell of the same notebook, in full mode,
+    with the notebook's asserts (the quick-mode directions are still checked on the oldest stack by
+    ``./course test-oldest``, on the real data where it is present)."""
+    from test_results_gates import GATED, gates_enabled
+
+    collected = {item.nodeid for item in items}
+    classes = {name: f"tests/test_results_gates.py::TestNotebook{name[:2]}" for name in GATED}
+    wanted = [name for name, cls in classes.items() if any(nodeid.startswith(cls) for nodeid in collected)]
+    if not wanted or not gates_enabled():
+        return set()
+    return {f"notebooks/{name}" for name in wanted}
+
+
+def pytest_report_header(config):
+    from test_results_gates import GATED, gates_enabled
+
+    if gates_enabled():
+        return (f"result gates on: {' and '.join(GATED)} run in full mode on the real Fashion-MNIST when collected, "
+                "and then their quick-mode nbval runs are left out (deselected)")
+    return "result gates off (COURSE_RESULT_GATES=0 or no real Fashion-MNIST): every collected notebook runs quick"
+
+
+def pytest_collection_modifyitems(config, items):
+    gated = gated_notebooks(items)
+    if gated:
+        dropped = [item for item in items if item.nodeid.split("::")[0] in gated]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item in items if item.nodeid.split("::")[0] not in gated]
+    items.sort(key=_rank)  # stable: within a rank, collection order (a notebook's cells stay in order)
+
+
+# Each worker writes the notebooks' outputs (checkpoints, logs) into a work directory of its own: two editions of
+# one notebook (English and Korean 05 both save lenet5_best.keras) may run at once.
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("COURSE_WORK_DIR"):
+    os.environ["COURSE_WORK_DIR"] = os.path.join(os.environ["COURSE_WORK_DIR"], os.environ["PYTEST_XDIST_WORKER"])
